@@ -1,0 +1,140 @@
+"""Turn the fences of a page into classified blocks, refusing anything the engine cannot classify."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .fences import Fence, find_fences
+from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
+                         PROSE_DIRECTIVES, PSQL, SQL, BlockOptions, OptionError, parse_options)
+
+# A command word ``docker`` at the start of a command (after a prompt, a pipe, ``&&``, ``$(``…).
+_USES_DOCKER = re.compile(r"(?:^|[;&|(]|\$\(|^\$|^>)\s*(?:sudo\s+)?docker\b", re.MULTILINE)
+
+# What a block does, as the report names it.
+RUN, CHECK, SKIP = "run", "check", "skip"
+
+
+class BlockError(Exception):
+    """A block the engine refuses; always names page:line."""
+
+    def __init__(self, page: str, line: int, message: str) -> None:
+        super().__init__(f"{page}:{line}: {message}")
+        self.page, self.line, self.message = page, line, message
+        self.start = self.end = 0  # where the refused fence is, once known
+
+
+@dataclass
+class Block:
+    page: str  # path relative to the repository root
+    line: int  # opening fence
+    language: str
+    kind: str  # console, script, psql, sql, file (vocabulary)
+    options: BlockOptions
+    body: str
+    body_line: int
+    start: int
+    end: int
+    fence: Fence = field(repr=False)
+
+    @property
+    def action(self) -> str:
+        if self.options.skip:
+            return SKIP
+        return CHECK if self.kind == FILE else RUN
+
+    @property
+    def tier(self) -> str:
+        """What the block needs: its :tier:, else inferred from what it does."""
+        if self.options.tier:
+            return self.options.tier
+        if self.uses_postgres:
+            return "postgres"
+        if self.uses_docker:
+            return "docker"
+        return "hermetic"
+
+    @property
+    def uses_docker(self) -> bool:
+        return self.kind != FILE and bool(_USES_DOCKER.search(self.body))
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.kind in (SQL, PSQL)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line}"
+
+
+def classify(fence: Fence, page: str) -> Block | None:
+    """A Block for a code fence, None for prose directives and containers; BlockError otherwise."""
+    def refuse(message: str, line: int | None = None) -> BlockError:
+        return BlockError(page, line or fence.line, message)
+
+    if not fence.closed:
+        raise refuse(f"the fence {fence.marker} is never closed")
+    if fence.directive in CONTAINER_DIRECTIVES or fence.directive in PROSE_DIRECTIVES:
+        return None
+    if fence.directive is not None and fence.directive not in CODE_DIRECTIVES:
+        raise refuse(f"unknown directive {{{fence.directive}}}: the engine cannot classify it")
+    if fence.malformed:
+        raise refuse(fence.malformed)
+    words = fence.argument.split()
+    if not words:
+        raise refuse("a code block without a language cannot be classified; name one "
+                     f"({', '.join(sorted(LANGUAGES))})")
+    if len(words) > 1:
+        raise refuse(f"unexpected words after the language in {fence.info!r}: "
+                     "write options as :name: value lines of a {code-block} directive")
+    language = words[0]
+    if language not in LANGUAGES:
+        raise refuse(f"unknown language {language!r}; known: {', '.join(sorted(LANGUAGES))}")
+    try:
+        options = parse_options(fence.options)
+    except OptionError as error:
+        bad = next((n for n in fence.options if f":{n}:" in str(error)), None)
+        raise refuse(str(error), fence.option_lines.get(bad)) from None
+    kind = LANGUAGES[language]
+    block = Block(page=page, line=fence.line, language=language, kind=kind, options=options,
+                  body=fence.body, body_line=fence.body_line, start=fence.start, end=fence.end,
+                  fence=fence)
+    _check_consistency(block, refuse)
+    return block
+
+
+def _check_consistency(block: Block, refuse) -> None:
+    options = block.options
+    if block.kind == FILE and not (options.file_path or options.skip):
+        raise refuse(f"a {block.language} block must name the file it is (:caption: path/to/file) "
+                     "or say why it is not tested (:skip: reason)")
+    if block.kind != FILE:
+        for name in ("mode", "check", "image"):
+            if getattr(options, name) not in (None, False):
+                raise refuse(f":{name}: applies only to file blocks")
+    if options.image and block.language != "dockerfile":
+        raise refuse(":image: applies only to Dockerfile blocks")
+    if options.unordered and block.kind != PSQL:
+        raise refuse(":unordered: applies only to psql transcripts")
+    if options.hidden and options.skip:
+        raise refuse("a hidden block cannot be skipped: readers would never see the reason")
+    if block.kind == CONSOLE and not options.skip and not block.body.lstrip().startswith("$ "):
+        raise refuse("a console transcript must start with a '$ ' command line")
+    if block.kind == PSQL and not options.skip and not re.match(r"\s*\w*=[>#] ", block.body):
+        raise refuse("a psql transcript must start with a '=> ' statement line")
+
+
+def page_blocks(text: str, page: str) -> list[Block | BlockError]:
+    """Every code block of a page in order; refused fences come back as BlockError values."""
+    found: list[Block | BlockError] = []
+    for fence in find_fences(text):
+        try:
+            block = classify(fence, page)
+        except BlockError as error:
+            error.start, error.end = fence.start, fence.end
+            found.append(error)
+            continue
+        if block is not None:
+            found.append(block)
+    return found

@@ -1,0 +1,242 @@
+"""Run one block in its page's session and say, in a reader's terms, how it differs from the page.
+
+An evaluator returns None when the block behaved as written, or a message that names page:line, what
+ran, a diff of expected against actual output, the exit status and the tail of the output.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import pytest
+
+from . import files, transcript
+from .blocks import Block, BlockError
+from .page import PageSession
+from .redact import redact
+from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SQL
+
+_TAIL = 20
+_PSQL_MARK = "@@guidecheck-step-{}@@"
+_PSQL_ERROR_AT = re.compile(r"psql:(\S+?):(\d+):")
+
+
+class Failure(Exception):
+    """The block did not behave as the page says."""
+
+
+def evaluate(example) -> str | None:
+    """The Sybil evaluator for every block of every page."""
+    block = example.region.parsed
+    if isinstance(block, BlockError):
+        return str(block)
+    namespace = example.namespace
+    context = namespace["guide_run"]
+    if "page" not in namespace:
+        namespace["page"] = PageSession(block.page, context, context.base_env())
+    page: PageSession = namespace["page"]
+
+    if block.options.skip:
+        pytest.skip(block.options.skip)
+    if page.failed_at:
+        pytest.skip(f"not run: an earlier step failed at {page.failed_at}")
+    missing = context.missing(block)
+    if missing:
+        if context.strict_failure(missing):
+            page.failed_at = block.where
+            return f"{block.where}: {context.reason(missing)}, and this is a strict run where it must run"
+        pytest.skip(context.reason(missing))
+
+    run = RUNNERS[block.kind]
+    deadline = time.monotonic() + (block.options.retry or 0)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            run(block, page)
+            return None
+        except Failure as failure:
+            if time.monotonic() < deadline:
+                time.sleep(1)
+                continue
+            page.failed_at = block.where
+            message = str(failure)
+            if block.options.retry:
+                message += f"\n(still failing after {attempts} attempts over {block.options.retry:g} s)"
+            return redact(message, page.shell.env)
+
+
+# -- runners ----------------------------------------------------------------------------------
+
+def _tail(output: str) -> str:
+    lines = transcript.terminal_lines(output)
+    shown = lines[-_TAIL:]
+    head = f"last {len(shown)} of {len(lines)} lines of output:" if len(lines) > _TAIL else "output:"
+    return head + "\n" + "\n".join("  " + line for line in shown) if shown else "no output"
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def _deadline(block: Block) -> Callable[[], float]:
+    end = time.monotonic() + block.options.timeout
+
+    def remaining() -> float:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise Failure(f"{block.where}: timed out after {block.options.timeout:g} s")
+        return left
+    return remaining
+
+
+def _timed_out(block: Block, what: str, output: str) -> Failure:
+    return Failure(f"{block.where}: timed out after {block.options.timeout:g} s\n{what}\n{_tail(output)}")
+
+
+def run_console(block: Block, page: PageSession) -> None:
+    steps = transcript.parse(block.body, block.body_line, transcript.CONSOLE_PROMPT,
+                             transcript.CONSOLE_CONTINUATION)
+    remaining = _deadline(block)
+    for number, step in enumerate(steps):
+        shown = _indent(step.text, "  $ ")
+        result = page.shell.bash(step.text, timeout=remaining(), name=f"L{step.line}")
+        if result.timed_out:
+            raise _timed_out(block, shown, result.output)
+        expected = block.options.exit if number == len(steps) - 1 else 0
+        differs = _compare(block, page, step, transcript.terminal_lines(result.output))
+        if result.status != expected:
+            raise Failure(f"{block.where}: command at line {step.line} exited {result.status}, "
+                          f"expected {expected}\n{shown}\n" + (differs or _tail(result.output)))
+        if differs:
+            raise Failure(f"{block.where}: output of the command at line {step.line} differs from the "
+                          f"page\n{shown}\n{differs}")
+
+
+def _compare(block: Block, page: PageSession, step: transcript.Step, actual: list[str],
+             normalise: Callable[[str], str] = lambda line: line, unordered: bool = False) -> str | None:
+    """None when the output matches (or was recorded for update mode), else a unified diff."""
+    expected = [normalise(line) for line in step.expected]
+    got = [normalise(line) for line in actual]
+    if unordered:
+        expected, got = _sorted_rows(expected), _sorted_rows(got)
+    if transcript.matches(expected, got):
+        return None
+    if page.context.settings.update:
+        page.updates.append((block, step, transcript.updated(step.expected, actual)))
+        return None
+    return transcript.diff(expected, got, f"{block.page}:{step.line + 1}")
+
+
+def run_script(block: Block, page: PageSession) -> None:
+    name = f"L{block.line}"
+    if block.language in ("bash", "sh", "shell"):
+        result = page.shell.bash(block.body, timeout=block.options.timeout, errexit=True, name=name)
+    else:
+        suffix = ".py" if block.language == "python" else ".js"
+        result = page.shell.program(INTERPRETERS[block.language], block.body, suffix=suffix,
+                                    timeout=block.options.timeout, name=name)
+    what = f"  ({block.language} block, {len(block.body.splitlines())} lines)"
+    if result.timed_out:
+        raise _timed_out(block, what, result.output)
+    if result.status != block.options.exit:
+        raise Failure(f"{block.where}: {block.language} block exited {result.status}, expected "
+                      f"{block.options.exit}\n{what}\n{_tail(result.output)}")
+
+
+def _psql_locations(block: Block, output: str, sql_file: str) -> str:
+    """Point psql's ``psql:file:N:`` at the page line the statement is on."""
+    def to_page(match: re.Match) -> str:
+        if not match.group(1).endswith(sql_file):
+            return match.group(0)
+        return f"{block.page}:{block.body_line + int(match.group(2)) - 1}:"
+    return _PSQL_ERROR_AT.sub(to_page, output)
+
+
+def run_sql(block: Block, page: PageSession) -> None:
+    sql_file = f"L{block.line}.sql"
+    path = page.shell.scratch / sql_file
+    path.write_text(block.body)
+    result = page.shell.bash(f"psql -X -q -v ON_ERROR_STOP=1 -f {path}", timeout=block.options.timeout,
+                             name=f"L{block.line}-sql")
+    output = _psql_locations(block, result.output, sql_file)
+    if result.timed_out:
+        raise _timed_out(block, "  (sql block)", output)
+    if result.status != block.options.exit:
+        raise Failure(f"{block.where}: SQL failed (psql exited {result.status})\n{_tail(output)}")
+
+
+def _psql_normalise(line: str) -> str:
+    """Column padding and separator widths are layout, not content."""
+    line = line.strip()
+    if line and set(line) <= set("-+ "):  # the rule under a result's header
+        return re.sub(r"-+", "-", line.replace(" ", ""))
+    return re.sub(r"\s*\|\s*", " | ", re.sub(r" {2,}", " ", line))
+
+
+def _sorted_rows(lines: list[str]) -> list[str]:
+    """Sort the data rows between a result's header separator and its ``(N rows)`` footer."""
+    out, rows, in_rows = [], [], False
+    for line in lines:
+        if in_rows and re.fullmatch(r"\(\d+ rows?\)", line.strip()):
+            out.extend(sorted(rows))
+            rows, in_rows = [], False
+        if in_rows:
+            rows.append(line)
+            continue
+        out.append(line)
+        if set(line.strip()) <= {"-", "+"} and line.strip():
+            in_rows = True
+    return out + sorted(rows)
+
+
+def run_psql(block: Block, page: PageSession) -> None:
+    steps = transcript.parse(block.body, block.body_line, transcript.PSQL_PROMPT,
+                             transcript.PSQL_CONTINUATION)
+    script = []
+    for number, step in enumerate(steps):
+        script.append(f"\\echo {_PSQL_MARK.format(number)}\n{step.text}\n")
+    path = page.shell.scratch / f"L{block.line}.psql"
+    path.write_text("".join(script))
+    result = page.shell.bash(f"psql -X -v ON_ERROR_STOP=0 -f {path}", timeout=block.options.timeout,
+                             name=f"L{block.line}-psql")
+    if result.timed_out:
+        raise _timed_out(block, "  (psql transcript)", result.output)
+    parts = re.split(r"^@@guidecheck-step-(\d+)@@$", result.output, flags=re.MULTILINE)
+    outputs = {int(parts[i]): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    for number, step in enumerate(steps):
+        output = re.sub(r"psql:\S+?:\d+: ", "", outputs.get(number, ""))
+        differs = _compare(block, page, step, transcript.terminal_lines(output.strip("\n")),
+                           _psql_normalise, block.options.unordered)
+        if differs:
+            raise Failure(f"{block.where}: result of the statement at line {step.line} differs from "
+                          f"the page\n{_indent(step.text, '  => ')}\n{differs}")
+    if result.status != 0:
+        raise Failure(f"{block.where}: psql exited {result.status}\n{_tail(result.output)}")
+
+
+def run_file(block: Block, page: PageSession) -> None:
+    path = files.write(page.shell.cwd, block.options.file_path, block.body, block.options.mode)
+    try:
+        files.parse(block.language, block.body)
+    except files.InvalidFile as error:
+        raise Failure(f"{block.where}: {block.options.file_path} is not valid {block.language}: "
+                      f"{error}") from None
+    if block.options.check:
+        result = page.shell.bash(block.options.check, timeout=block.options.timeout,
+                                 name=f"L{block.line}-check")
+        if result.timed_out or result.status != 0:
+            status = "timed out" if result.timed_out else f"exited {result.status}"
+            raise Failure(f"{block.where}: the check of {path.name} {status}\n"
+                          f"  $ {block.options.check}\n{_tail(result.output)}")
+
+
+RUNNERS: dict[str, Callable[[Block, PageSession], None]] = {
+    CONSOLE: run_console,
+    SCRIPT: run_script,
+    SQL: run_sql,
+    PSQL: run_psql,
+    FILE: run_file,
+}

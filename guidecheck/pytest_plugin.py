@@ -1,0 +1,180 @@
+"""pytest integration: settings, the run's backends, the report and cleanup.
+
+The controller process (the only process without pytest-xdist, the master with it) starts what a
+run shares — one PostgreSQL server, the docker shim — and hands workers a description of it. Every
+process runs its pages against those; the controller alone writes the report and removes what the run
+created, whether the run passes, fails, times out or is interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .blocks import Block, BlockError
+from .report import BlockEntry, Report
+from .run import RunContext, Settings, meshhook_commit
+from .shell import become_subreaper
+from . import infrastructure
+
+_WORKER_KEY = "guidecheck"
+_ENTRY = "guidecheck_entry"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("guidecheck", "verifying the guide's code blocks")
+    group.addoption("--guide-strict", action="store_true", default=os.environ.get("GUIDE_STRICT") == "1",
+                    help="fail, rather than skip, blocks whose tier this run should be able to run "
+                         "(hermetic, docker, postgres; meshhook when a checkout is given)")
+    group.addoption("--guide-update", action="store_true",
+                    help="rewrite the expected output of transcripts in the pages instead of failing")
+    group.addoption("--guide-meshhook", metavar="DIR", default=os.environ.get("GUIDE_MESHHOOK_CHECKOUT"),
+                    help="a MeshHook checkout, for the meshhook tier (env GUIDE_MESHHOOK_CHECKOUT)")
+    group.addoption("--guide-report", metavar="PATH", default="build/verify/report.json",
+                    help="where to write the verification report, relative to the rootdir")
+    group.addoption("--guide-no-backends", action="store_true",
+                    help="start no Docker or PostgreSQL backends (their blocks skip, or fail when strict)")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    become_subreaper()
+    root = Path(config.rootpath)
+    if _is_worker(config):
+        shared = json.loads(config.workerinput[_WORKER_KEY])
+        settings = Settings(**{**shared["settings"], "root": root,
+                               "meshhook": Path(shared["settings"]["meshhook"])
+                               if shared["settings"]["meshhook"] else None})
+        context = infrastructure.attach(settings, shared["backends"])
+    else:
+        meshhook = config.getoption("guide_meshhook")
+        settings = Settings(root=root, strict=config.getoption("guide_strict"),
+                            update=config.getoption("guide_update"),
+                            meshhook=Path(meshhook).resolve() if meshhook else None,
+                            run_id=uuid.uuid4().hex[:8], controller_pid=os.getpid())
+        _stop_on_sigterm()
+        pages = _selected_pages(config)
+        context = infrastructure.start(settings, pages,
+                                       use_backends=bool(pages) and not config.getoption("guide_no_backends"))
+        config.stash[_report_key] = Report(environment={
+            "docker": context.docker_version,
+            "postgres": context.postgres_version,
+            "meshhook": meshhook_commit(settings.meshhook),
+            "strict": settings.strict,
+        })
+    config.stash[_context_key] = context
+
+
+def _selected_pages(config: pytest.Config) -> list[Path]:
+    """The pages this run may touch, known before collection so backends start only when needed."""
+    source = Path(config.rootpath) / "source"
+    pages: set[Path] = set()
+    for arg in config.args or [str(source)]:
+        path = Path(str(arg).split("::")[0]).resolve()
+        if path.is_file() and path.suffix == ".md":
+            pages.add(path)
+        elif path.is_dir():
+            pages.update(p for p in path.rglob("*.md") if p.is_relative_to(source))
+        if source.is_relative_to(path) and source.is_dir():
+            pages.update(source.rglob("*.md"))
+    return sorted(pages)
+
+
+_context_key = pytest.StashKey[RunContext]()
+_report_key = pytest.StashKey[Report]()
+
+
+def _stop_on_sigterm() -> None:
+    """A CI timeout sends SIGTERM: turn it into the same orderly stop as Ctrl-C."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Hand an xdist worker what the controller started."""
+    context = node.config.stash[_context_key]
+    settings = context.settings
+    node.workerinput[_WORKER_KEY] = json.dumps({
+        "settings": {"strict": settings.strict, "update": settings.update,
+                     "meshhook": str(settings.meshhook) if settings.meshhook else None,
+                     "run_id": settings.run_id, "controller_pid": settings.controller_pid},
+        "backends": infrastructure.describe(context),
+    })
+
+
+@pytest.fixture(scope="session")
+def guide_run(request: pytest.FixtureRequest) -> RunContext:
+    """The run's settings and backends, for the pages' Sybil examples."""
+    return request.config.stash[_context_key]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Attach to each block's test what the report says of it, so it reaches the controller."""
+    for item in items:
+        example = getattr(item, "example", None)
+        parsed = getattr(getattr(example, "region", None), "parsed", None)
+        if isinstance(parsed, (Block, BlockError)):
+            item.user_properties.append((_ENTRY, json.dumps(BlockEntry.describe(parsed).__dict__)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Fold each block's setup/call outcome into the report (controller only)."""
+    config = _controller_config
+    if config is None or _report_key not in config.stash:
+        return
+    entry_json = dict(report.user_properties).get(_ENTRY)
+    if entry_json is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        reason = None
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        elif report.failed:
+            reason = _first_line(report)
+        outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
+        config.stash[_report_key].record(BlockEntry(**json.loads(entry_json)), outcome, reason,
+                                         report.duration)
+
+
+def _first_line(report: pytest.TestReport) -> str:
+    text = str(report.longrepr or "")
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("Example at "):
+            return line.strip()[:300]
+    return "failed"
+
+
+_controller_config: pytest.Config | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _controller_config
+    if not _is_worker(session.config):
+        _controller_config = session.config
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if _is_worker(config) or _report_key not in config.stash:
+        return
+    report = config.stash[_report_key]
+    path = Path(config.rootpath) / config.getoption("guide_report")
+    if report.blocks:
+        report.write(path)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    context = config.stash.get(_context_key, None)
+    if context is not None and not _is_worker(config):
+        infrastructure.stop(context)

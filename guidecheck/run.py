@@ -1,0 +1,119 @@
+"""What one verification run has to offer its pages: settings, tiers available, backends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .vocabulary import TIERS
+
+if TYPE_CHECKING:
+    from .blocks import Block
+    from .page import PageSession
+
+# The tiers a strict run insists on: skipping one of these fails the run.
+STRICT_TIERS = ("hermetic", "docker", "postgres")
+
+
+@dataclass
+class Settings:
+    root: Path
+    strict: bool = False
+    update: bool = False
+    meshhook: Path | None = None  # a MeshHook checkout
+    run_id: str = ""
+    controller_pid: int = 0
+
+    @property
+    def expected_tiers(self) -> set[str]:
+        expected = set(STRICT_TIERS)
+        if self.meshhook:
+            expected.add("meshhook")
+        return expected
+
+
+@dataclass
+class RunContext:
+    """Lives in each test process; backends are handles on what the controller started."""
+
+    settings: Settings
+    docker_version: str | None = None
+    postgres: object | None = None  # a backends.postgres server, when one runs
+    postgres_version: str | None = None
+    shim_dir: Path | None = None
+    available: set[str] = field(default_factory=set)
+    problems: dict[str, str] = field(default_factory=dict)  # tier -> why its backend is missing
+
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the tiers on offer from the backends now attached."""
+        self.available = {"hermetic"}
+        if self.docker_version:
+            self.available.add("docker")
+        if self.postgres is not None:
+            self.available.add("postgres")
+        if self.settings.meshhook and (self.settings.meshhook / "package.json").is_file():
+            self.available.add("meshhook")
+
+    def missing(self, block: Block) -> list[str]:
+        """The tiers a block needs that this run cannot offer."""
+        needs = {block.tier}
+        if block.uses_docker:
+            needs.add("docker")
+        if block.uses_postgres:
+            needs.add("postgres")
+        return sorted(needs - self.available)
+
+    def strict_failure(self, missing: list[str]) -> bool:
+        return self.settings.strict and bool(set(missing) & self.settings.expected_tiers)
+
+    def reason(self, missing: list[str]) -> str:
+        why = "; ".join(self.problems[tier] for tier in missing if tier in self.problems)
+        return "needs " + " and ".join(TIERS[tier] for tier in missing) + (f" ({why})" if why else "")
+
+    @staticmethod
+    def base_env() -> dict[str, str]:
+        """The environment pages start from: this process's, as a reader's terminal would inherit it."""
+        return dict(os.environ)
+
+    # -- per page ------------------------------------------------------------------------------
+
+    def page_environment(self, page: PageSession) -> dict[str, str]:
+        env: dict[str, str] = {}
+        if self.shim_dir:
+            env["PATH"] = f"{self.shim_dir}:{os.environ.get('PATH', '')}"
+        env["COMPOSE_PROJECT_NAME"] = f"gc-{self.settings.run_id}-{page.key}".replace("_", "-")[:60]
+        env["GUIDE_PAGE_LABEL"] = page.key  # read by the docker shim
+        if self.postgres is not None:
+            page.database = f"p_{page.key}"
+            self.postgres.create_page_database(page.database)
+            env.update(self.postgres.conninfo(page.database))
+        if "meshhook" in self.available:
+            env["MESHHOOK_DIR"] = str(self.settings.meshhook)
+        return env
+
+    def release_page(self, page: PageSession) -> None:
+        if self.docker_version:
+            from .backends import docker
+            docker.sweep(run_id=self.settings.run_id, page=page.key)
+        if self.postgres is not None and page.database:
+            self.postgres.drop_database(page.database)
+
+    def protected_pids(self) -> set[int]:
+        pids = getattr(self.postgres, "pids", None)
+        return set(pids() if callable(pids) else ())
+
+
+def meshhook_commit(checkout: Path | None) -> str | None:
+    if not checkout:
+        return None
+    try:
+        return subprocess.run(["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, check=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
