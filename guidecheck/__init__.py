@@ -1,0 +1,1 @@
+"""guidecheck: every code block of the MeshHook deployment guide is a test (Sybil + pytest)."""
