@@ -57,7 +57,9 @@ class Block:
 
     @property
     def uses_docker(self) -> bool:
-        return self.kind != FILE and bool(_USES_DOCKER.search(self.body))
+        """Whether what the block runs calls ``docker`` (a file block runs only its ``:check:``)."""
+        runs = self.options.check or "" if self.kind == FILE else self.body
+        return bool(_USES_DOCKER.search(runs))
 
     @property
     def uses_postgres(self) -> bool:

@@ -191,7 +191,8 @@ class BlockOptions:
     def file_path(self) -> str | None:
         """A caption that is a relative path names the file the block is written to."""
         caption = (self.caption or "").strip()
-        if caption and _FILE_CAPTION.match(caption) and not caption.startswith("/"):
+        # Only paths inside the reader's directory: no absolute paths, no climbing out with "..".
+        if caption and _FILE_CAPTION.match(caption) and ".." not in caption.split("/"):
             return caption
         return None
 
