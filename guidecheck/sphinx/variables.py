@@ -1,0 +1,96 @@
+"""``{variables-table} variables.yaml``: the guide's environment variables, drawn from their data file.
+
+The path is relative to the page. The file is read and validated by ``guidecheck.variables.load``, the
+same code that checks the guide's templates against it, so the table and the checks cannot disagree; a
+malformed file is a build warning (an error under -W).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from ..variables import DataError, Variable, load
+
+logger = logging.getLogger(__name__)
+
+
+def _cell(*parts: nodes.Node | str) -> nodes.entry:
+    entry = nodes.entry()
+    paragraph = nodes.paragraph()
+    for part in parts:
+        paragraph += part if isinstance(part, nodes.Node) else nodes.Text(part)
+    entry += paragraph
+    return entry
+
+
+def _table(title: str, headers: list[str], rows: list[list[nodes.entry]], widths: list[int]
+           ) -> nodes.table:
+    table = nodes.table(classes=["guidecheck-variables"])
+    table += nodes.title("", title)
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    for width in widths:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    row = nodes.row()
+    for header in headers:
+        row += _cell(header)
+    head += row
+    group += head
+    body = nodes.tbody()
+    for cells in rows:
+        row = nodes.row()
+        row.extend(cells)
+        body += row
+    group += body
+    return table
+
+
+def _default(variable: Variable) -> nodes.entry:
+    return _cell(nodes.literal("", variable.default)) if variable.default is not None else _cell("—")
+
+
+def _common(variable: Variable) -> tuple[nodes.entry, ...]:
+    return (_cell("yes" if variable.required else "no"), _default(variable),
+            _cell("yes" if variable.secret else "no"), _cell(variable.purpose))
+
+
+class VariablesTable(SphinxDirective):
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        relative, path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        self.env.note_dependency(relative)
+        try:
+            variables = load(Path(path))
+        except (OSError, DataError) as error:
+            logger.warning("variables-table: %s", error, location=self.get_location(),
+                           type="guidecheck", subtype="variables")
+            return []
+        meshhook = [v for v in variables.values() if v.section == "meshhook"]
+        deployment = [v for v in variables.values() if v.section == "deployment"]
+        out: list[nodes.Node] = []
+        if meshhook:
+            out.append(_table(
+                "Read by MeshHook", ["Variable", "Read by", "Phase", "Required", "Default", "Secret",
+                                     "Purpose"],
+                [[_cell(nodes.literal("", v.name)), _cell(", ".join(v.read_by)), _cell(v.phase or ""),
+                  *_common(v)] for v in meshhook],
+                [14, 8, 7, 7, 10, 6, 40]))
+        if deployment:
+            out.append(_table(
+                "Introduced by this guide", ["Variable", "Used by", "Required", "Default", "Secret",
+                                             "Purpose"],
+                [[_cell(nodes.literal("", v.name)), _cell(", ".join(v.read_by)), *_common(v)]
+                 for v in deployment],
+                [14, 12, 7, 10, 6, 44]))
+        return out
+
+
+def setup(app) -> None:
+    app.add_directive("variables-table", VariablesTable)
