@@ -134,7 +134,8 @@ def page_blocks(text: str, page: str) -> list[Block | BlockError]:
         try:
             block = classify(fence, page)
         except BlockError as error:
-            error.start, error.end = fence.start, fence.end
+            # Only the opening line: a refused container must not overlap the blocks inside it.
+            error.start, error.end = fence.start, fence.start + len(text[fence.start:].split("\n", 1)[0])
             found.append(error)
             continue
         if block is not None:
