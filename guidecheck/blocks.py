@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .fences import Fence, find_fences
+from .frontmatter import FrontMatterError, page_settings
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
                          PROSE_DIRECTIVES, PSQL, SQL, BlockOptions, OptionError, parse_options)
 
@@ -130,6 +131,12 @@ def _check_consistency(block: Block, refuse) -> None:
 def page_blocks(text: str, page: str) -> list[Block | BlockError]:
     """Every code block of a page in order; refused fences come back as BlockError values."""
     found: list[Block | BlockError] = []
+    try:
+        page_settings(text)
+    except FrontMatterError as error:
+        refused = BlockError(page, 1, str(error))
+        refused.start, refused.end = 0, len(text.split("\n", 1)[0])
+        found.append(refused)
     for fence in find_fences(text):
         try:
             block = classify(fence, page)

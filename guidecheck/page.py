@@ -9,6 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import files
+from .blocks import Block, page_blocks
+from .frontmatter import page_settings
 from .shell import PageShell
 
 if TYPE_CHECKING:
@@ -53,6 +56,17 @@ class PageSession:
         env.update(_TERMINAL, HOME=str(home))
         env.update(context.page_environment(self))
         self.shell = PageShell(workspace, scratch, env)
+        self._write_files_from_earlier_pages()
+
+    def _write_files_from_earlier_pages(self) -> None:
+        """What the reader saved on the pages this one builds on (front matter ``files-from``)."""
+        root = self.context.settings.root
+        settings = page_settings((root / self.page).read_text())
+        for name in settings.files_from:
+            page = f"source/{name}"
+            for block in page_blocks((root / page).read_text(), page):
+                if isinstance(block, Block) and block.options.file_path and not block.options.skip:
+                    files.write(self.shell.cwd, block.options.file_path, block.body, block.options.mode)
 
     def close(self) -> None:
         """Undo everything the page did: processes, containers, its database, its workspace."""

@@ -104,3 +104,9 @@ def test_fence_offsets_cover_the_whole_block():
     text = "a\n```bash\necho\n```\nb\n"
     (fence,) = find_fences(text)
     assert text[fence.start:fence.end] == "```bash\necho\n```\n"
+
+
+def test_page_settings_in_front_matter_are_checked():
+    (error, block) = blocks("---\nguide:\n  files-form: [a.md]\n---\n\n```bash\ntrue\n```\n")
+    assert isinstance(error, BlockError) and error.line == 1 and "unknown page setting" in error.message
+    assert isinstance(block, Block)
