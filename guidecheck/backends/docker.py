@@ -1,0 +1,224 @@
+"""The Docker engine as a backend: is there one, which run owns what, and removing what runs left.
+
+Every resource a run creates carries :func:`run_labels`. The controller's pid is one of them,
+so a later run (or a crashed one's successor) can tell leftovers of dead runs from resources of runs
+still going on the same engine, and :func:`sweep` removes only the former. Compose projects are
+recognised by name instead (``gc-<run id>-…``): the session names them, the shim does not label them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass, field
+
+from .errors import DockerError
+from .images import BuildError, build_image  # noqa: F401  (part of this module's interface)
+from .shim import write_docker_shim  # noqa: F401  (part of this module's interface)
+
+RUN_LABEL = "guidecheck.run"
+PID_LABEL = "guidecheck.pid"
+PAGE_LABEL = "guidecheck.page"  # set by the shim from GUIDE_PAGE_LABEL
+HOST_LABEL = "guidecheck.host"
+CACHE_LABEL = "guidecheck.cache"
+COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
+# A run's marker volume: lets a later sweep know whether the run owning gc-<id>-* projects is alive.
+MARKER_PREFIX = "guidecheck-run-"
+_COMPOSE_PROJECT = re.compile(r"^gc-([0-9a-f]{8,32})-")
+_RUN_ID = re.compile(r"^[0-9a-f]{8,32}$")
+
+
+
+def docker_binary() -> str | None:
+    """The docker CLI on PATH, or None: every engine call goes through the CLI, like the pages do."""
+    return shutil.which("docker")
+
+
+def _docker(*args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
+    binary = docker_binary()
+    if binary is None:
+        raise DockerError("docker CLI not found on PATH")
+    try:
+        result = subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout,
+                                stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise DockerError(f"docker {args[0]} did not finish within {timeout:.0f}s") from None
+    if check and result.returncode != 0:
+        raise DockerError(f"docker {' '.join(args[:2])} failed: {result.stderr.strip()}")
+    return result
+
+
+def engine_version(timeout: float = 10) -> str | None:
+    """The engine's server version, or None when no engine answers: decides whether docker tiers run."""
+    if docker_binary() is None:
+        return None
+    try:
+        result = _docker("version", "--format", "{{.Server.Version}}", timeout=timeout, check=False)
+    except (OSError, DockerError):
+        return None
+    version = result.stdout.strip()
+    return version if result.returncode == 0 and version else None
+
+
+def run_labels(run_id: str, controller_pid: int) -> dict[str, str]:
+    """Labels put on everything a run creates: which run, and which process must be alive for it."""
+    if not _RUN_ID.match(run_id):
+        raise ValueError(f"not a run id (8-32 lowercase hex digits): {run_id!r}")
+    return {RUN_LABEL: run_id, PID_LABEL: str(controller_pid), HOST_LABEL: socket.gethostname()}
+
+
+def compose_project_name(run_id: str, page_key: str) -> str:
+    """The COMPOSE_PROJECT_NAME of one page: the sweep recognises a page's compose resources by it."""
+    return f"gc-{run_id}-{page_key}".replace("_", "-").lower()[:60]
+
+
+def register_run(run_id: str, controller_pid: int) -> None:
+    """Leave a labelled marker volume on the engine, so that a concurrent run's sweep knows this run
+    is alive even while it has nothing but compose projects (which carry no run labels)."""
+    args = ["volume", "create"]
+    for key, value in run_labels(run_id, controller_pid).items():
+        args += ["--label", f"{key}={value}"]
+    result = _docker(*args, MARKER_PREFIX + run_id, check=False)
+    if result.returncode != 0:
+        raise DockerError(f"cannot create the run marker volume: {result.stderr.strip()}")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this machine."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_dead(labels: dict[str, str]) -> bool:
+    """A resource is a leftover when the run that made it has ended (on this machine)."""
+    if labels.get(HOST_LABEL, socket.gethostname()) != socket.gethostname():
+        return False  # another machine's run on a shared engine: not ours to judge
+    try:
+        return not pid_alive(int(labels.get(PID_LABEL, "")))
+    except ValueError:
+        return True
+
+
+def _list(kind: str, *filters: str) -> list[dict]:
+    """Resources of one kind (container, network, volume, image) with their labels."""
+    args = {"container": ["ps", "-a", "--no-trunc"], "network": ["network", "ls", "--no-trunc"],
+            "volume": ["volume", "ls"], "image": ["image", "ls", "--no-trunc"]}[kind]
+    for item in filters:
+        args += ["--filter", item]
+    ident = "{{.Name}}" if kind == "volume" else "{{.ID}}"
+    result = _docker(*args, "--format", ident)
+    names = list(dict.fromkeys(line for line in result.stdout.split() if line))
+    if not names:
+        return []
+    inspected = _docker(kind, "inspect", *names, check=False)
+    items = json.loads(inspected.stdout or "[]")
+    rows = []
+    for item in items:
+        labels = item.get("Labels") or (item.get("Config") or {}).get("Labels") or {}
+        rows.append({"id": item.get("Id") or item.get("Name"), "name": item.get("Name", ""),
+                     "labels": labels})
+    return rows
+
+
+@dataclass
+class SweepReport:
+    """What a sweep removed, by kind (ids or names), for the run's log."""
+
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.containers or self.networks or self.volumes or self.images)
+
+    def __str__(self) -> str:
+        counts = [(len(self.containers), "container"), (len(self.networks), "network"),
+                  (len(self.volumes), "volume"), (len(self.images), "image")]
+        return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for n, kind in counts if n) or "nothing"
+
+
+def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
+    """Remove what runs left on the engine.
+
+    ``sweep()``: everything of runs whose controller process is gone (start of a run: crashed runs).
+    ``sweep(run_id)``: everything of that run (end of the run). ``sweep(run_id, page=key)``: what one
+    page created (labelled with its key by the shim, or in its compose project), when the page ends.
+    Images: only untagged ones are removed (tags may be shared with the engine and other pages), and
+    never those labelled ``guidecheck.cache=1`` (see :func:`build_image`): a cache, not leftovers.
+    """
+    if run_id is not None and not _RUN_ID.match(run_id):
+        raise ValueError(f"not a run id: {run_id!r}")
+    if page is not None and run_id is None:
+        raise ValueError("a page sweep needs the run id")
+    page_project = compose_project_name(run_id, page) if page is not None else None
+    report = SweepReport()
+
+    # Which runs are over: from labelled resources, marker volumes included.
+    live_runs: set[str] = set()
+
+    def doomed(labels: dict[str, str]) -> bool:
+        owner = labels.get(RUN_LABEL, "")
+        if page is not None:
+            return owner == run_id and labels.get(PAGE_LABEL) == page
+        if run_id is not None:
+            return owner == run_id
+        if _owner_dead(labels):
+            return True
+        live_runs.add(owner)
+        return False
+
+    def doomed_project(labels: dict[str, str]) -> bool:
+        project = labels.get(COMPOSE_PROJECT_LABEL, "")
+        if page_project is not None:
+            return project == page_project
+        match = _COMPOSE_PROJECT.match(project)
+        if not match:
+            return False
+        if run_id is not None:
+            return match.group(1) == run_id
+        return match.group(1) not in live_runs
+
+    # First judge everything labelled (this also learns which runs are alive), then compose projects.
+    labelled = {kind: _list(kind, f"label={RUN_LABEL}") for kind in ("volume", "container", "network")}
+    # Images: only untagged ones. A page that builds a tag the engine or other pages use (the guide's
+    # own images) must not take it away from them; a rebuild of that tag leaves the old one untagged.
+    labelled["image"] = [i for i in _list("image", f"label={RUN_LABEL}", "dangling=true")
+                         if i["labels"].get(CACHE_LABEL) != "1"]
+    chosen = {kind: [r for r in rows if doomed(r["labels"])] for kind, rows in labelled.items()}
+    for kind in ("container", "network", "volume"):
+        seen = {r["id"] for r in chosen[kind]}
+        chosen[kind] += [r for r in _list(kind, f"label={COMPOSE_PROJECT_LABEL}")
+                         if r["id"] not in seen and doomed_project(r["labels"])]
+
+    if chosen["container"]:
+        report.containers = sorted({c["id"] for c in chosen["container"]})
+        _docker("rm", "-f", "-v", *report.containers, check=False, timeout=120)
+    if chosen["network"]:
+        report.networks = sorted({n["name"] or n["id"] for n in chosen["network"]})
+        _docker("network", "rm", *report.networks, check=False)
+    if chosen["volume"]:
+        report.volumes = sorted({v["id"] for v in chosen["volume"]})
+        _docker("volume", "rm", "-f", *report.volumes, check=False)
+    if chosen["image"]:
+        report.images = sorted({i["id"] for i in chosen["image"]})
+        _docker("image", "rm", "-f", *report.images, check=False, timeout=120)
+    if run_id is None:
+        # Cache images replaced by a rebuild: untagged, so no build will find them again. Not forced:
+        # one still used by a container (a running server) stays until a later sweep.
+        stale = [i["id"] for i in _list("image", f"label={CACHE_LABEL}=1", "dangling=true")]
+        for image in stale:
+            if _docker("image", "rm", image, check=False, timeout=120).returncode == 0:
+                report.images.append(image)
+    return report

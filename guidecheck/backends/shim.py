@@ -1,0 +1,106 @@
+"""A ``docker`` wrapper put first on a page's PATH so everything the page creates carries the run labels.
+
+The wrapper is invisible to the page: it execs the real CLI (the next ``docker`` on PATH) with the
+same arguments plus ``--label`` options on the commands that create containers, networks, volumes
+or images, so exit status, stdin, stdout and stderr are the real CLI's own. Compose is left alone:
+its resources are named after COMPOSE_PROJECT_NAME, which the session sets. When the page's
+environment has GUIDE_PAGE_LABEL, resources also get ``guidecheck.page=<that>``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+_LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+# Bash, because pages run in bash anyway. The label options are filled in by write_docker_shim().
+_TEMPLATE = r"""#!/usr/bin/env bash
+# docker as the guide's pages see it: the real CLI, with this run's labels on what pages create.
+# Written by guidecheck; not part of the guide.
+labels=(@LABELS@)
+# The page being run (set by the engine per page), so a page's leftovers can go when it ends.
+if [ -n "${GUIDE_PAGE_LABEL:-}" ]; then labels+=(--label "guidecheck.page=$GUIDE_PAGE_LABEL"); fi
+# Images also say they are not a cache image, whatever their base image says (see images.py).
+build_labels=("${labels[@]}" --label guidecheck.cache=0)
+
+self_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+real=
+IFS=: read -r -a path_dirs <<< "$PATH"
+for dir in "${path_dirs[@]}"; do
+    [ -n "$dir" ] || dir=.
+    [ -f "$dir/docker" ] && [ -x "$dir/docker" ] || continue
+    [ "$(cd -- "$dir" 2>/dev/null && pwd -P)" = "$self_dir" ] && continue
+    real=$dir/docker
+    break
+done
+if [ -z "$real" ]; then
+    echo "bash: docker: command not found" >&2
+    exit 127
+fi
+
+args=("$@")
+n=${#args[@]}
+i=0
+# Global options come before the command; some take a value.
+while [ "$i" -lt "$n" ]; do
+    case ${args[i]} in
+        -H|--host|-c|--context|--config|-l|--log-level|--tlscacert|--tlscert|--tlskey) i=$((i + 2)) ;;
+        -*) i=$((i + 1)) ;;
+        *) break ;;
+    esac
+done
+
+at=-1  # insert the labels before args[at]
+case ${args[i]-} in
+    run|create) at=$((i + 1)) ;;
+    build) at=$((i + 1)); labels=("${build_labels[@]}") ;;
+    container)
+        case ${args[i + 1]-} in run|create) at=$((i + 2)) ;; esac ;;
+    network|volume)
+        case ${args[i + 1]-} in create) at=$((i + 2)) ;; esac ;;
+    image|builder)
+        case ${args[i + 1]-} in build) at=$((i + 2)); labels=("${build_labels[@]}") ;; esac ;;
+    buildx)
+        j=$((i + 1))
+        while [ "$j" -lt "$n" ]; do
+            case ${args[j]} in
+                --builder) j=$((j + 2)) ;;
+                --builder=*|--debug|-D) j=$((j + 1)) ;;
+                *) break ;;
+            esac
+        done
+        case ${args[j]-} in build|b) at=$((j + 1)); labels=("${build_labels[@]}") ;; esac ;;
+esac
+
+if [ "$at" -ge 0 ]; then
+    exec "$real" "${args[@]:0:at}" "${labels[@]}" "${args[@]:at}"
+fi
+exec "$real" "$@"
+"""
+
+
+def write_docker_shim(bin_dir: str | os.PathLike[str], labels: dict[str, str]) -> Path:
+    """Write ``bin_dir/docker``: put bin_dir first on a page's PATH so the run can find what it made.
+
+    Returns the path of the wrapper. Label keys must be plain (letters, digits, ``.``, ``_``, ``-``);
+    values are quoted for bash, so any single-line text is safe.
+    """
+    options = []
+    for key, value in labels.items():
+        if not _LABEL_KEY.match(key):
+            raise ValueError(f"bad label key {key!r}")
+        if "\n" in value or "\0" in value:
+            raise ValueError(f"label {key} has a multi-line value")
+        options.append(f"--label {shlex.quote(f'{key}={value}')}")
+    directory = Path(bin_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    shim = directory / "docker"
+    text = _TEMPLATE.replace("@LABELS@", " ".join(options))
+    tmp = shim.with_name(".docker.tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o755)
+    tmp.replace(shim)
+    return shim

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Everything this machine needs beyond Python to verify the guide: the Docker engine and base image
+# (bootstrap-engine.sh), Graphviz for the diagrams, Chromium for the browser check, a psql client.
+# Idempotent and quick when all is there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+missing=()
+command -v dot >/dev/null || missing+=(graphviz)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v psql >/dev/null || missing+=(postgresql-client)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup-host: installing ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+bash "$here/bootstrap-engine.sh"
