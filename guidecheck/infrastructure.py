@@ -55,6 +55,7 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
     version = docker.engine_version()
     server = None
     if version:
+        docker.register_run(settings.run_id, settings.controller_pid)
         swept = docker.sweep()
         if swept:
             _say(f"removed {swept} leftovers of interrupted runs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,10 +86,15 @@ class RunContext:
 
     def page_environment(self, page: PageSession) -> dict[str, str]:
         env: dict[str, str] = {}
+        # python3 is the interpreter running the tests (as in tox's env), so the guide's own tools import.
+        path = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
         if self.shim_dir:
-            env["PATH"] = f"{self.shim_dir}:{os.environ.get('PATH', '')}"
-        env["COMPOSE_PROJECT_NAME"] = f"gc-{self.settings.run_id}-{page.key}".replace("_", "-")[:60]
-        env["GUIDE_PAGE_LABEL"] = page.key  # read by the docker shim
+            path.insert(0, str(self.shim_dir))
+        env["PATH"] = ":".join(path)
+        if self.docker_version:
+            from .backends import docker
+            env["COMPOSE_PROJECT_NAME"] = docker.compose_project_name(self.settings.run_id, page.key)
+            env["GUIDE_PAGE_LABEL"] = page.key  # read by the docker shim
         if self.postgres is not None:
             page.database = f"p_{page.key}"
             self.postgres.create_page_database(page.database)
