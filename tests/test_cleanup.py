@@ -1,0 +1,91 @@
+"""Everything a run creates on the Docker engine is gone afterwards: after a pass, after Ctrl-C in the
+middle of a page, and — through the next run's sweep — after a run that was killed outright."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from guidecheck.backends import docker
+
+pytestmark = pytest.mark.skipif(docker.engine_version() is None, reason="needs a Docker engine")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def page(name: str, nap: str) -> str:
+    return f"""
+```console
+$ docker network create {name}-net >/dev/null && docker volume create {name}-vol >/dev/null
+$ docker run -d --name {name} --network {name}-net -v {name}-vol:/data debian:trixie-slim sleep 600 >/dev/null
+```
+
+```{{code-block}} console
+:timeout: 5m
+$ sleep {nap}
+```
+"""
+
+
+def left_behind(name: str) -> list[str]:
+    found = []
+    for kind, fmt in (("container", "ps -a"), ("network", "network ls"), ("volume", "volume ls")):
+        listed = subprocess.run(["docker", *fmt.split(), "-q", "--filter", f"name={name}"],
+                                capture_output=True, text=True, check=True).stdout.split()
+        found += [f"{kind} {item}" for item in listed]
+    return found
+
+
+def start_run(tmp_path: Path, name: str, nap: str = "300") -> subprocess.Popen:
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "cleanup.md").write_text(page(name, nap))
+    (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "source"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def wait_for_container(name: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if len(left_behind(name)) == 3:
+            return
+        assert process.poll() is None, process.stdout.read()
+        time.sleep(0.5)
+    raise AssertionError("the page never started its container")
+
+
+def test_ctrl_c_in_the_middle_of_a_page_leaves_nothing(tmp_path):
+    name = f"gc-cleanup-{uuid.uuid4().hex[:8]}"
+    run = start_run(tmp_path, name)
+    try:
+        wait_for_container(name, run)
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert "KeyboardInterrupt" in output or "Interrupted" in output, output
+    assert left_behind(name) == [], output
+
+
+def test_a_killed_run_is_swept_by_the_next_run(tmp_path):
+    name = f"gc-cleanup-{uuid.uuid4().hex[:8]}"
+    nap = f"299.{uuid.uuid4().int % 1000:03d}"  # a unique command line, to end the orphan afterwards
+    run = start_run(tmp_path, name, nap)
+    try:
+        wait_for_container(name, run)
+        run.kill()
+        run.wait(timeout=30)
+        assert len(left_behind(name)) == 3  # nothing could clean up after SIGKILL
+        removed = docker.sweep()  # what every run does first
+        assert removed
+        assert left_behind(name) == []
+    finally:
+        run.kill()
+        subprocess.run(["pkill", "-f", f"sleep {nap}"], check=False)
