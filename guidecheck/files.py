@@ -65,7 +65,7 @@ def _dotenv(text: str) -> None:
 def _dockerfile(text: str) -> None:
     logical = re.sub(r"\\\n", " ", text)  # join continuation lines
     first = True
-    for number, line in enumerate(logical.splitlines(), 1):
+    for line in logical.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue

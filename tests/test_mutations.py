@@ -8,8 +8,6 @@ naming the block, where the unchanged page passes.
 import re
 from pathlib import Path
 
-import pytest
-
 from guidecheck.blocks import Block, page_blocks
 from guidecheck.fences import find_fences
 

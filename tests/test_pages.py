@@ -185,6 +185,7 @@ def test_update_mode_rewrites_expected_output_and_is_idempotent(run_pages):
 def test_files_from_an_earlier_page_are_in_the_workspace(run_pages):
     run = run_pages({
         "first.md": "```{code-block} dotenv\n:caption: conf/app.env\n:mode: 600\n\nPORT=8080\n```\n",
-        "second.md": "---\nguide:\n  files-from: [first.md]\n---\n\n```console\n$ cat conf/app.env; stat -c %a conf/app.env\nPORT=8080\n600\n```\n",
+        "second.md": ("---\nguide:\n  files-from: [first.md]\n---\n\n"
+                      "```console\n$ cat conf/app.env; stat -c %a conf/app.env\nPORT=8080\n600\n```\n"),
     })
     assert run.status == 0, run.output
