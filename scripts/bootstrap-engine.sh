@@ -116,7 +116,7 @@ debian_mirrors() {
     ' "${files[@]}"
 }
 
-MIRROR= SECURITY_MIRROR=
+MIRROR='' SECURITY_MIRROR=''
 find_mirror() {
     [ -n "$MIRROR" ] && return
     local found

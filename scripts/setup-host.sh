@@ -9,9 +9,11 @@ missing=()
 command -v dot >/dev/null || missing+=(graphviz)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v psql >/dev/null || missing+=(postgresql-client)
+SUDO=()
+[ "$(id -u)" = 0 ] || SUDO=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup-host: installing ${missing[*]}"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    "${SUDO[@]}" apt-get update -qq >/dev/null
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 bash "$here/bootstrap-engine.sh"
