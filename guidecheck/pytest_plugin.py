@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .blocks import Block, BlockError
+from .blocks import Block, BlockError, page_blocks
 from .report import BlockEntry, Report
 from .run import RunContext, Settings, meshhook_commit
 from .shell import become_subreaper
@@ -45,6 +45,13 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """A page is one shell session, so all of a page's blocks must run in the same xdist worker."""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("load", "no"):
+        config.option.dist = "loadfile"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
     root = Path(config.rootpath)
@@ -62,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
                             run_id=uuid.uuid4().hex[:8], controller_pid=os.getpid())
         _stop_on_sigterm()
         pages = _selected_pages(config)
+        config.stash[_pages_key] = pages
         context = infrastructure.start(settings, pages,
                                        use_backends=bool(pages) and not config.getoption("guide_no_backends"))
         config.stash[_report_key] = Report(environment={
@@ -89,6 +97,7 @@ def _selected_pages(config: pytest.Config) -> list[Path]:
 
 
 _context_key = pytest.StashKey[RunContext]()
+_pages_key = pytest.StashKey[list]()
 _report_key = pytest.StashKey[Report]()
 
 
@@ -172,6 +181,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = Path(config.rootpath) / config.getoption("guide_report")
     if report.blocks:
         report.write(path)
+    missing = _missing_from_report(config, report)
+    if missing and exitstatus != pytest.ExitCode.INTERRUPTED:
+        shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        config.get_terminal_writer().line(
+            f"guidecheck: {len(missing)} blocks of the selected pages are missing from the report: {shown}",
+            red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _missing_from_report(config: pytest.Config, report: Report) -> list[str]:
+    """Blocks of the pages this run covered whole that never reported an outcome (a defect)."""
+    option = config.option
+    partial = (option.keyword or option.markexpr or option.collectonly or getattr(option, "deselect", None)
+               or getattr(option, "lf", False) or getattr(option, "stepwise", False) or option.maxfail
+               or any("::" in str(arg) for arg in config.args))
+    if partial:
+        return []  # a deliberately partial run reports what it ran
+    root = Path(config.rootpath)
+    missing = []
+    for path in config.stash.get(_pages_key, []):
+        page = path.relative_to(root).as_posix()
+        for block in page_blocks(path.read_text(), page):
+            if (page, block.line) not in report.blocks:
+                missing.append(f"{page}:{block.line}")
+    return missing
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -268,7 +268,9 @@ def _reference(text: str, uri: str | None, classes=()) -> nodes.Node:
 
 
 def _plural(number: int, word: str) -> str:
-    return f"{number} {word}" + ("" if number == 1 else "s")
+    if number == 1:
+        return f"1 {word}"
+    return f"{number} {word[:-1]}ies" if word.endswith("y") else f"{number} {word}s"
 
 
 def _counts_words(totals: dict[str, int]) -> str:
