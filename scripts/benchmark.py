@@ -37,7 +37,7 @@ def timed_command(args: list[str]) -> tuple[float, int, str]:
     """Run a command from the repository root; its wall time, exit status and last output line."""
     started = time.monotonic()
     result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
-    lines = (result.stdout + result.stderr).strip().splitlines()
+    lines = (result.stdout.strip() or result.stderr.strip()).splitlines()
     return time.monotonic() - started, result.returncode, lines[-1] if lines else ""
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything this machine needs beyond Python to verify the guide: the Docker engine and base image
-# (bootstrap-engine.sh), Graphviz for the diagrams, Chromium for the browser check, a psql client.
+# (bootstrap-engine.sh), Graphviz for the diagrams, Chromium for the browser check, a psql client,
+# debootstrap for the air-gapped page.
 # Idempotent and quick when all is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,6 +10,7 @@ missing=()
 command -v dot >/dev/null || missing+=(graphviz)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v psql >/dev/null || missing+=(postgresql-client)
+command -v debootstrap >/dev/null || missing+=(debootstrap)  # the air-gapped page builds a base image
 SUDO=()
 [ "$(id -u)" = 0 ] || SUDO=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
