@@ -178,6 +178,23 @@ def test_page_sweep_takes_only_that_page(base_image):
     assert not exists("volume", names["page_b"])
 
 
+@needs_engine
+def test_images_compose_built_for_a_page_go_with_it(base_image):
+    """Compose names the images it builds <project>-<service>: they belong to the page's project."""
+    run_id = new_run_id()
+    project = docker.compose_project_name(run_id, "page_a")
+    mine, other = f"{project}-proxy:latest", f"{docker.compose_project_name(run_id, 'page_b')}-proxy:latest"
+    try:
+        for tag in (mine, other):
+            sh("docker", "tag", base_image, tag).check_returncode()
+        docker.sweep(run_id, page="page_a")
+        assert not exists("image", mine) and exists("image", other)
+        docker.sweep(run_id)
+        assert not exists("image", other)
+    finally:
+        sh("docker", "image", "rm", mine, other)
+
+
 def test_content_digest_follows_dockerfile_and_context(tmp_path):
     (tmp_path / "a.txt").write_text("one")
     (tmp_path / ".dockerignore").write_text("ignored/\n")

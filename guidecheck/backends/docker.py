@@ -214,6 +214,19 @@ def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
     if chosen["image"]:
         report.images = sorted({i["id"] for i in chosen["image"]})
         _docker("image", "rm", "-f", *report.images, check=False, timeout=120)
+    # Images Compose built for a page's project are named after it (<project>-<service>): the run's own.
+    def compose_built_by_doomed_project(reference: str) -> bool:
+        repository = reference.rsplit(":", 1)[0]
+        if page_project is not None:
+            return repository.startswith(page_project + "-")
+        return _COMPOSE_PROJECT.match(repository) is not None and doomed_project(
+            {COMPOSE_PROJECT_LABEL: repository})
+
+    references = _docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+    compose_built = [ref for ref in references if compose_built_by_doomed_project(ref)]
+    if compose_built:
+        _docker("image", "rm", *compose_built, check=False, timeout=120)
+        report.images += compose_built
     if run_id is None:
         # Cache images replaced by a rebuild: untagged, so no build will find them again. Not forced:
         # one still used by a container (a running server) stays until a later sweep.
