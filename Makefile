@@ -10,6 +10,7 @@ verify: host tools
 	GUIDE_STRICT=1 $(TOX) -e docs-verify
 
 docs: tools
+	bash scripts/setup-host.sh docs
 	$(TOX) -e docs
 
 # One page, fast: make page PAGE=source/secrets.md

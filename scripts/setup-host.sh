@@ -6,11 +6,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
+# With "docs": only what building the HTML needs (Graphviz draws the diagrams).
+only_docs=${1:-}
+
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
-command -v chromium >/dev/null || missing+=(chromium)
-command -v psql >/dev/null || missing+=(postgresql-client)
-command -v debootstrap >/dev/null || missing+=(debootstrap)  # the air-gapped page builds a base image
+if [ "$only_docs" != docs ]; then
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v psql >/dev/null || missing+=(postgresql-client)
+    command -v debootstrap >/dev/null || missing+=(debootstrap)  # the air-gapped page builds a base image
+fi
 SUDO=()
 [ "$(id -u)" = 0 ] || SUDO=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,4 +23,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -qq >/dev/null
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-bash "$here/bootstrap-engine.sh"
+[ "$only_docs" = docs ] || bash "$here/bootstrap-engine.sh"
