@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from .fences import Fence, find_fences
+from .files import PARSERS
 from .frontmatter import FrontMatterError, page_settings
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
-                         PROSE_DIRECTIVES, PSQL, SQL, BlockOptions, OptionError, parse_options)
+                         PROSE_DIRECTIVES, PSQL, SCRIPT, SQL, BlockOptions, OptionError, parse_options)
 
 # A command word ``docker`` at the start of a command (after a prompt, a pipe, ``&&``, ``$(``…).
 _USES_DOCKER = re.compile(r"(?:^|[;&|(]|\$\(|^\$|^>)\s*(?:sudo\s+)?docker\b", re.MULTILINE)
@@ -100,6 +101,8 @@ def classify(fence: Fence, page: str) -> Block | None:
         bad = next((n for n in fence.options if f":{n}:" in str(error)), None)
         raise refuse(str(error), fence.option_lines.get(bad)) from None
     kind = LANGUAGES[language]
+    if options.file_path and kind in (SCRIPT, SQL):
+        kind = FILE  # a script or SQL file the reader saves: written and syntax-checked, not run here
     block = Block(page=page, line=fence.line, language=language, kind=kind, options=options,
                   body=fence.body, body_line=fence.body_line, start=fence.start, end=fence.end,
                   fence=fence)
@@ -112,6 +115,9 @@ def _check_consistency(block: Block, refuse) -> None:
     if block.kind == FILE and not (options.file_path or options.skip):
         raise refuse(f"a {block.language} block must name the file it is (:caption: path/to/file) "
                      "or say why it is not tested (:skip: reason)")
+    if block.kind == FILE and not options.skip and not options.check and block.language not in PARSERS:
+        raise refuse(f"the engine has no parser for {block.language} files: say how this one is validated "
+                     "(:check: command) or why it is not (:skip: reason)")
     if block.kind != FILE:
         for name in ("mode", "check", "image"):
             if getattr(options, name) not in (None, False):

@@ -9,10 +9,12 @@ from __future__ import annotations
 import configparser
 import json
 import re
+import subprocess
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import pglast
 import yaml
 
 _DOTENV_LINE = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|\"(?:[^\"\\]|\\.)*\"|[^'\"\s#]*)"
@@ -79,8 +81,41 @@ def _dockerfile(text: str) -> None:
         raise InvalidFile("the Dockerfile is empty")
 
 
+def _sql(text: str) -> None:
+    """PostgreSQL's own parser (libpg_query, through pglast): syntax only, nothing is executed."""
+    try:
+        pglast.parse_sql(text)
+    except pglast.parser.ParseError as error:
+        at = re.search(r"at index (\d+)", str(error))
+        line = text[: int(at.group(1))].count("\n") + 1 if at else None
+        raise InvalidFile(f"line {line}: {error}" if line else str(error)) from None
+
+
+def _python(text: str) -> None:
+    try:
+        compile(text, "<file block>", "exec")
+    except SyntaxError as error:
+        raise InvalidFile(f"line {error.lineno}: {error.msg}") from None
+
+
+def _by_command(*argv: str) -> Callable[[str], None]:
+    """A syntax check by the interpreter that will run the file, reading it from standard input."""
+    def check(text: str) -> None:
+        done = subprocess.run(argv, input=text, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise InvalidFile((done.stderr or done.stdout).strip())
+    return check
+
+
 # language -> (name of the check in the report, parser)
 PARSERS: dict[str, tuple[str, Callable[[str], None]]] = {
+    "sql": ("PostgreSQL parser (pglast)", _sql),
+    "bash": ("bash -n", _by_command("bash", "-n")),
+    "sh": ("bash -n", _by_command("bash", "-n")),
+    "shell": ("bash -n", _by_command("bash", "-n")),
+    "python": ("python compile", _python),
+    "javascript": ("node --check", _by_command("node", "--check", "-")),
+    "js": ("node --check", _by_command("node", "--check", "-")),
     "yaml": ("yaml parser", _yaml),
     "json": ("json parser", _json),
     "toml": ("toml parser", _toml),

@@ -110,3 +110,16 @@ def test_page_settings_in_front_matter_are_checked():
     (error, block) = blocks("---\nguide:\n  files-form: [a.md]\n---\n\n```bash\ntrue\n```\n")
     assert isinstance(error, BlockError) and error.line == 1 and "unknown page setting" in error.message
     assert isinstance(block, Block)
+
+
+def test_file_blocks_without_a_parser_must_say_how_they_are_validated():
+    assert "no parser for caddyfile" in only_error("```{code-block} caddyfile\n:caption: Caddyfile\n\n:80\n```\n").message
+    (block,) = blocks("```{code-block} caddyfile\n:caption: Caddyfile\n:check: caddy validate\n\n:80\n```\n")
+    assert block.action == "check"
+
+
+def test_script_and_sql_blocks_that_name_a_file_are_files_not_runs():
+    sql, script = blocks("```{code-block} sql\n:caption: db/harden.sql\n\nselect 1;\n```\n\n"
+                         "```{code-block} bash\n:caption: smoke.sh\n\necho hi\n```\n")
+    assert (sql.kind, sql.action, sql.uses_postgres) == ("file", "check", False)
+    assert (script.kind, script.action) == ("file", "check")

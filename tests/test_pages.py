@@ -189,3 +189,27 @@ def test_files_from_an_earlier_page_are_in_the_workspace(run_pages):
                       "```console\n$ cat conf/app.env; stat -c %a conf/app.env\nPORT=8080\n600\n```\n"),
     })
     assert run.status == 0, run.output
+
+
+def test_saved_scripts_and_sql_are_syntax_checked_by_real_parsers(run_pages):
+    page = """
+        ```{code-block} sql
+        :caption: harden.sql
+
+        alter table t enable row level security;
+        selec 1;
+        ```
+
+        ```{code-block} bash
+        :caption: smoke.sh
+
+        if true; then echo missing fi
+        ```
+        """
+    run = run_pages({"files.md": page})
+    assert 'source/files.md:1: harden.sql is not valid sql: line 2: syntax error at or near "selec"' in run.output
+    run = run_pages({"files.md": page.replace("selec 1", "select 1")})
+    assert "source/files.md:8: smoke.sh is not valid bash: " in run.output
+    fixed = run_pages({"files.md": page.replace("selec 1", "select 1").replace("missing fi", "ok; fi")})
+    assert fixed.status == 0, fixed.output
+    assert fixed.outcome("source/files.md", 1)["checks"] == ["PostgreSQL parser (pglast)"]
