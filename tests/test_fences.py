@@ -113,7 +113,8 @@ def test_page_settings_in_front_matter_are_checked():
 
 
 def test_file_blocks_without_a_parser_must_say_how_they_are_validated():
-    assert "no parser for caddyfile" in only_error("```{code-block} caddyfile\n:caption: Caddyfile\n\n:80\n```\n").message
+    error = only_error("```{code-block} caddyfile\n:caption: Caddyfile\n\n:80\n```\n")
+    assert "no parser for caddyfile" in error.message
     (block,) = blocks("```{code-block} caddyfile\n:caption: Caddyfile\n:check: caddy validate\n\n:80\n```\n")
     assert block.action == "check"
 
