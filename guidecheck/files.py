@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import pglast
 import yaml
 
 _DOTENV_LINE = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|\"(?:[^\"\\]|\\.)*\"|[^'\"\s#]*)"
@@ -83,6 +82,8 @@ def _dockerfile(text: str) -> None:
 
 def _sql(text: str) -> None:
     """PostgreSQL's own parser (libpg_query, through pglast): syntax only, nothing is executed."""
+    import pglast  # only when a saved SQL file is checked: classifying pages must not need it
+
     try:
         pglast.parse_sql(text)
     except pglast.parser.ParseError as error:
