@@ -20,6 +20,7 @@ for module in ("sphinx", "myst_parser", "furo", "sphinx_copybutton", "sphinx_des
 from bs4 import BeautifulSoup  # noqa: E402
 
 from guidecheck.blocks import Block, page_blocks  # noqa: E402
+from guidecheck.sphinx.report import tool_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent  # conf.py is here
 SITE = ROOT  # pages are named relative to this directory
@@ -86,7 +87,7 @@ def expected_label(entry: dict | None, block: Block) -> str:
         # the reason a page gives itself is shown once, under the block
         return "not executed" if entry["reason"] == block.options.skip else f"not executed: {entry['reason']}"
     if entry["action"] == "check":
-        return "validated by " + ", ".join(entry["checks"])
+        return "validated by " + ", ".join(tool_name(check) for check in entry["checks"])
     return "verified · ran"
 
 
@@ -447,3 +448,12 @@ def test_a_malformed_variables_file_fails_the_build(tmp_path):
     result = sphinx_build(source, tmp_path / "html", tmp_path, None)
     assert result.returncode != 0
     assert "vars.md:3: WARNING: variables-table:" in result.stderr and "phase must be" in result.stderr
+
+
+def test_badges_name_the_validating_tool_not_the_whole_command():
+    wrapped = ('docker run --rm --volume "$PWD/Caddyfile:/etc/caddy/Caddyfile:ro" img:local '
+               "caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile")
+    assert tool_name(wrapped) == "caddy validate"
+    assert tool_name("docker compose --file compose.yaml config --quiet") == "docker compose config"
+    assert tool_name("yaml parser") == "yaml parser"
+    assert tool_name("grep -q 'port: 8080' config/app.yaml and more words") == "grep -q …"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +100,22 @@ def load_report(path: Path) -> Report | None:
     return report
 
 
+# Validators a reader recognises, found inside longer check commands (a docker run wrapper, say).
+_KNOWN_TOOLS = re.compile(r"caddy validate|nginx -t|docker compose\b.*?\bconfig\b|bash -n|node --check|"
+                          r"shellcheck|python3 -m [\w.]+")
+
+
+def tool_name(check: str) -> str:
+    """A badge-sized name for a validator: the tool inside the command, not the whole command line."""
+    if len(check) <= 32:
+        return check
+    found = _KNOWN_TOOLS.search(check)
+    if found:
+        return "docker compose config" if found.group(0).startswith("docker compose") else found.group(0)
+    words = check.split()
+    return " ".join(words[:2]) + (" …" if len(words) > 2 else "")
+
+
 def block_status(entry: dict | None) -> tuple[str, str]:
     """(status, label) of a block given its report entry (None: the run did not report it)."""
     if entry is None:
@@ -109,7 +126,7 @@ def block_status(entry: dict | None) -> tuple[str, str]:
     if outcome == "skipped":
         return SKIPPED, f"not executed: {entry.get('reason')}"
     if entry["action"] == "check":
-        checks = entry.get("checks") or []
+        checks = [tool_name(check) for check in entry.get("checks") or []]
         return VALIDATED, ("validated by " + ", ".join(checks)) if checks else "validated"
     return RAN, "verified · ran"
 
