@@ -367,13 +367,19 @@ GOOD_PAGE = """
     """
 
 
-def test_every_kind_of_block_builds_clean_and_is_marked(tmp_path):
+def build_good_page_with_report(tmp_path: Path):
+    """The good page built against a fixture report: (source dir, its blocks, the report, its path)."""
     source = small_site(tmp_path, {"good.md": GOOD_PAGE})
     blocks = all_blocks(source, tmp_path)
     report = fixture_report(blocks)
     report_path = tmp_path / "report.json"
     report_path.write_text(json.dumps(report), encoding="utf-8")
     built(sphinx_build(source, tmp_path / "html", tmp_path, report_path))
+    return source, blocks, report, report_path
+
+
+def test_every_kind_of_block_builds_clean_and_is_marked(tmp_path):
+    source, blocks, report, report_path = build_good_page_with_report(tmp_path)
     page = soup(tmp_path / "html" / "good.html")
     marked = page.select("div.guidecheck-block")
     assert len(marked) == len(blocks) - 1  # the hidden block is not rendered
@@ -384,12 +390,7 @@ def test_every_kind_of_block_builds_clean_and_is_marked(tmp_path):
 
 
 def test_a_changed_report_changes_the_marks_of_an_unchanged_site(tmp_path):
-    source = small_site(tmp_path, {"good.md": GOOD_PAGE})
-    blocks = all_blocks(source, tmp_path)
-    report = fixture_report(blocks)
-    report_path = tmp_path / "report.json"
-    report_path.write_text(json.dumps(report), encoding="utf-8")
-    built(sphinx_build(source, tmp_path / "html", tmp_path, report_path))
+    source, blocks, report, report_path = build_good_page_with_report(tmp_path)
     first = [e for e in report["blocks"] if e["outcome"] == "failed"][0]
     first["outcome"] = "passed"
     report_path.write_text(json.dumps(report), encoding="utf-8")
