@@ -458,3 +458,12 @@ def test_badges_name_the_validating_tool_not_the_whole_command():
     assert tool_name("docker compose --file compose.yaml config --quiet") == "docker compose config"
     assert tool_name("yaml parser") == "yaml parser"
     assert tool_name("grep -q 'port: 8080' config/app.yaml and more words") == "grep -q …"
+
+
+def test_transcript_wildcards_read_as_readers_expect():
+    from guidecheck.sphinx import _reader_line
+
+    assert _reader_line("built at [..]") == "built at …"
+    assert _reader_line(r"\d{4}-\d{2}-\d{2} (re)") == r"\d{4}-\d{2}-\d{2}"
+    assert _reader_line("...") == "..."
+    assert _reader_line("plain output") == "plain output"

@@ -26,6 +26,7 @@ from sphinx.util.osutil import relative_uri
 
 from ..blocks import Block, BlockError, page_blocks
 from ..fences import find_fences
+from .. import transcript
 from ..vocabulary import sphinx_option_spec
 from . import report as reports
 from . import variables
@@ -481,6 +482,26 @@ def _builder_inited(app) -> None:
     _report(app)
 
 
+# --- wildcards, as readers expect them ----------------------------------------------------------------
+
+_TRANSCRIPT_LANGUAGES = ("console", "psql")
+
+
+def _reader_line(line: str) -> str:
+    """``[..]`` reads as an ellipsis; the `` (re)`` marker is for the tests, the pattern is for readers."""
+    return line.removesuffix(transcript.REGEX_SUFFIX).replace(transcript.ANY_TEXT, "…")
+
+
+def _show_wildcards_to_readers(app, doctree: nodes.document) -> None:
+    for block in doctree.findall(nodes.literal_block):
+        if block.get("language") not in _TRANSCRIPT_LANGUAGES:
+            continue
+        text = block.astext()
+        shown = "\n".join(_reader_line(line) for line in text.split("\n"))
+        if shown != text:
+            block.children = [nodes.Text(shown)]
+
+
 def setup(app):
     app.add_config_value("guidecheck_report", DEFAULT_REPORT, "env", types=(str,))
     app.add_config_value("guidecheck_root", "", "env", types=(str,))
@@ -498,6 +519,7 @@ def setup(app):
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("doctree-read", _doctree_read)
+    app.connect("doctree-read", _show_wildcards_to_readers)
     app.connect("doctree-resolved", _doctree_resolved)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
             "env_version": 1}
