@@ -115,6 +115,24 @@ def test_shim_labels_a_run_and_is_invisible(tmp_path, base_image):
 
 
 @needs_engine
+def test_shim_labels_named_volumes_that_run_would_create_unlabelled(tmp_path, base_image):
+    run_id = new_run_id()
+    shim = docker.write_docker_shim(tmp_path / "bin", docker.run_labels(run_id, os.getpid()))
+    env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"}
+    short, long_form, mount = (f"gc-test-{run_id}-{kind}" for kind in ("v", "volume", "mount"))
+    try:
+        result = sh("docker", "run", "--rm", "-v", f"{short}:/a", f"--volume={long_form}:/b",
+                    "--mount", f"type=volume,source={mount},target=/c", "-v", f"{tmp_path}:/host",
+                    base_image, "sh", "-c", "touch /a/x /b/x /c/x && echo ok", env=env)
+        assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
+        for volume in (short, long_form, mount):
+            assert labels_of("volume", volume).get(docker.RUN_LABEL) == run_id
+    finally:
+        docker.sweep(run_id)
+    assert not any(exists("volume", v) for v in (short, long_form, mount))
+
+
+@needs_engine
 def test_sweep_removes_dead_runs_and_keeps_the_rest(base_image):
     dead_run, live_run = new_run_id(), new_run_id()
     dead = docker.run_labels(dead_run, dead_pid())

@@ -75,7 +75,40 @@ case ${args[i]-} in
         case ${args[j]-} in build|b) at=$((j + 1)); labels=("${build_labels[@]}") ;; esac ;;
 esac
 
+# A named volume that `run`/`create` would create on the fly gets no labels: create it first, labelled.
+label_named_volumes() {
+    local k=$1 spec name
+    while [ "$k" -lt "$n" ]; do
+        spec=
+        case ${args[k]} in
+            -v|--volume) spec=${args[k + 1]-}; k=$((k + 1)) ;;
+            --volume=*) spec=${args[k]#--volume=} ;;
+            --mount) spec=$(mount_source "${args[k + 1]-}"); k=$((k + 1)) ;;
+            --mount=*) spec=$(mount_source "${args[k]#--mount=}") ;;
+            -*) ;;
+            *) break ;;  # the image: what follows is the container's command
+        esac
+        k=$((k + 1))
+        name=${spec%%:*}
+        case $name in ""|/*|.*|~*) continue ;; esac
+        "$real" volume inspect "$name" >/dev/null 2>&1 ||
+            "$real" volume create "${labels[@]}" "$name" >/dev/null 2>&1 || true
+    done
+}
+mount_source() {  # type=volume,source=NAME,... -> NAME
+    local field type=volume source=
+    IFS=, read -r -a fields <<< "$1"
+    for field in "${fields[@]}"; do
+        case $field in
+            type=*) type=${field#type=} ;;
+            source=*|src=*) source=${field#*=} ;;
+        esac
+    done
+    [ "$type" = volume ] && echo "$source"
+}
+
 if [ "$at" -ge 0 ]; then
+    case ${args[at - 1]} in run|create) label_named_volumes "$at" ;; esac
     exec "$real" "${args[@]:0:at}" "${labels[@]}" "${args[@]:at}"
 fi
 exec "$real" "$@"
