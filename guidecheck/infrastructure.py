@@ -43,6 +43,34 @@ def _needs_postgres(pages: list[Path], root: Path) -> bool:
     return False
 
 
+def _wanted_images(pages: list[Path], root: Path, wants_postgres: bool) -> dict[str, Block]:
+    """The guide's own images this run needs: the server's, and any a selected page names."""
+    recipes = image_blocks(root)
+    texts = [path.read_text() for path in pages]
+    wanted = {tag: block for tag, block in recipes.items() if any(tag in text for text in texts)}
+    if wants_postgres and POSTGRES_IMAGE in recipes:
+        wanted[POSTGRES_IMAGE] = recipes[POSTGRES_IMAGE]
+    return wanted
+
+
+def _build_images(recipes: dict[str, Block], context: RunContext) -> set[str]:
+    """Build (or find cached) each image from its Dockerfile block alone; the tags that are ready."""
+    from .backends import docker
+
+    ready = set()
+    for tag, recipe in sorted(recipes.items()):
+        _say(f"building {tag} from {recipe.where} (cached when unchanged)")
+        with tempfile.TemporaryDirectory() as build_dir:
+            try:
+                docker.build_image(recipe.body, Path(build_dir), tag)
+                ready.add(tag)
+            except docker.DockerError as error:
+                _say(f"building {tag} failed: {error}")
+                if tag == POSTGRES_IMAGE:
+                    context.problems["postgres"] = f"building {tag} failed: {error}"
+    return ready
+
+
 def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunContext:
     """Controller side: sweep what killed runs left, build images, start the shared PostgreSQL."""
     context = RunContext(settings)
@@ -61,19 +89,11 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
             _say(f"removed {swept} leftovers of interrupted runs")
         context.shim_dir = Path(tempfile.mkdtemp(prefix=f"guide-{settings.run_id}-shim-"))
         docker.write_docker_shim(context.shim_dir, labels)
-        recipe = image_blocks(settings.root).get(POSTGRES_IMAGE) if wants_postgres else None
-        if not wants_postgres:
-            pass
-        elif recipe is None:
+        built = _build_images(_wanted_images(pages, settings.root, wants_postgres), context)
+        if wants_postgres and POSTGRES_IMAGE in built:
+            server = postgres.ContainerServer(POSTGRES_IMAGE, labels)
+        elif wants_postgres and "postgres" not in context.problems:
             context.problems["postgres"] = f"no Dockerfile block carries :image: {POSTGRES_IMAGE}"
-        else:
-            _say(f"building {POSTGRES_IMAGE} from {recipe.where} (cached when unchanged)")
-            with tempfile.TemporaryDirectory() as build_dir:
-                try:
-                    docker.build_image(recipe.body, Path(build_dir), POSTGRES_IMAGE)
-                    server = postgres.ContainerServer(POSTGRES_IMAGE, labels)
-                except docker.DockerError as error:
-                    context.problems["postgres"] = f"building {POSTGRES_IMAGE} failed: {error}"
     elif wants_postgres:
         server = postgres.NativeServer.if_available()
     if server is not None:
