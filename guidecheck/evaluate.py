@@ -127,7 +127,8 @@ def _compare(block: Block, page: PageSession, step: transcript.Step, actual: lis
     if page.context.settings.update:
         page.updates.append((block, step, transcript.updated(step.expected, actual)))
         return None
-    return transcript.diff(expected, got, f"{block.page}:{step.line + 1}")
+    # Matching ignores layout; the diff shows the lines as written and as printed.
+    return transcript.diff(step.expected, actual, f"{block.page}:{step.line + 1}", normalise)
 
 
 def run_script(block: Block, page: PageSession) -> None:

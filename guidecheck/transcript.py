@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import lru_cache
 
 ANY_LINES = "..."
@@ -166,6 +167,19 @@ def updated(expected: list[str], actual: list[str]) -> list[str]:
     return result
 
 
-def diff(expected: list[str], actual: list[str], where: str) -> str:
-    lines = difflib.unified_diff(expected, actual, f"expected ({where})", "actual", lineterm="", n=3)
-    return "\n".join(lines)
+def diff(expected: list[str], actual: list[str], where: str,
+         key: Callable[[str], str] = lambda line: line) -> str:
+    """A unified diff that aligns lines by ``key`` (layout-blind for psql) but shows them as written."""
+    matcher = difflib.SequenceMatcher(None, [key(line) for line in expected], [key(line) for line in actual],
+                                      autojunk=False)
+    out = [f"--- expected ({where})", "+++ actual"]
+    for group in matcher.get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{first[1] + 1},{last[2] - first[1]} +{first[3] + 1},{last[4] - first[3]} @@")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in expected[i1:i2]]
+                continue
+            out += ["-" + line for line in expected[i1:i2]]
+            out += ["+" + line for line in actual[j1:j2]]
+    return "\n".join(out)

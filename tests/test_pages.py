@@ -1,6 +1,9 @@
 """The engine end to end over throwaway pages: report, failures that explain themselves, update mode."""
 
 import textwrap
+from pathlib import Path
+
+import pytest
 
 PAGE = """
 # Demo
@@ -213,3 +216,66 @@ def test_saved_scripts_and_sql_are_syntax_checked_by_real_parsers(run_pages):
     fixed = run_pages({"files.md": page.replace("selec 1", "select 1").replace("missing fi", "ok; fi")})
     assert fixed.status == 0, fixed.output
     assert fixed.outcome("source/files.md", 1)["checks"] == ["PostgreSQL parser (pglast)"]
+
+
+def _postgres_available() -> bool:
+    from guidecheck.backends import docker, postgres
+
+    return docker.engine_version() is not None or postgres.find_native_bindir() is not None
+
+
+PSQL_PAGE = """
+    ```sql
+    create table items (id int primary key, name text);
+    insert into items values (1, 'one'), (2, 'two');
+    ```
+
+    ```psql
+    => select id,   name from items order by id;
+    id|name
+    --+-----
+     1 | one
+     2 | two
+    (2 rows)
+    => select count(*) from items where name = 'none';
+     count
+    -------
+         0
+    (1 row)
+    ```
+
+    ```{code-block} psql
+    :unordered:
+
+    => select name from items order by id desc;
+     name
+    ------
+     one
+     two
+    (2 rows)
+    ```
+    """
+
+
+def _image_page() -> str:
+    """Only the guide's PostgreSQL Dockerfile block (the engine builds its server from it)."""
+    from guidecheck.blocks import Block, page_blocks
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "source/database/postgres-image.md").read_text()
+    (recipe,) = [b for b in page_blocks(text, "image.md") if isinstance(b, Block) and b.options.image]
+    return text[recipe.start:recipe.end]
+
+
+@pytest.mark.skipif(not _postgres_available(), reason="needs a Docker engine or PostgreSQL binaries")
+def test_sql_and_psql_transcripts_on_a_real_server(run_pages):
+    run = run_pages({"db.md": PSQL_PAGE, "image.md": _image_page()}, "--guide-strict", backends=True)
+    assert run.status == 0, run.output
+    assert run.report["environment"]["postgres"]
+
+    changed = run_pages({"db.md": PSQL_PAGE.replace(" 2 | two", " 2 | deux")}, backends=True)
+    assert "source/db.md:6: result of the statement at line 7 differs from the page" in changed.output
+    assert " 1 | one\n- 2 | deux\n+  2 | two\n" in changed.output  # aligned by content, shown as printed
+
+    broken = run_pages({"db.md": PSQL_PAGE.replace("insert into items", "insert into itemz")}, backends=True)
+    assert 'source/db.md:3: ERROR:  relation "itemz" does not exist' in broken.output
