@@ -15,6 +15,7 @@ if [ "$only_docs" != docs ]; then
     command -v chromium >/dev/null || missing+=(chromium)
     command -v psql >/dev/null || missing+=(postgresql-client)
     command -v debootstrap >/dev/null || missing+=(debootstrap)  # the air-gapped page builds a base image
+    [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)  # (Ubuntu)
 fi
 SUDO=()
 [ "$(id -u)" = 0 ] || SUDO=(sudo)
