@@ -55,16 +55,17 @@ def _wanted_images(pages: list[Path], root: Path, wants_postgres: bool) -> dict[
 
 def _build_images(recipes: dict[str, Block], context: RunContext) -> set[str]:
     """Build (or find cached) each image from its Dockerfile block alone; the tags that are ready."""
-    from .backends import docker
+    from .backends import images
+    from .backends.cli import DockerError
 
     ready = set()
     for tag, recipe in sorted(recipes.items()):
         _say(f"building {tag} from {recipe.where} (cached when unchanged)")
         with tempfile.TemporaryDirectory() as build_dir:
             try:
-                docker.build_image(recipe.body, Path(build_dir), tag)
+                images.build_image(recipe.body, Path(build_dir), tag)
                 ready.add(tag)
-            except docker.DockerError as error:
+            except DockerError as error:
                 _say(f"building {tag} failed: {error}")
                 if tag == POSTGRES_IMAGE:
                     context.problems["postgres"] = f"building {tag} failed: {error}"
@@ -77,7 +78,7 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
     if not use_backends:
         return context
     wants_postgres = _needs_postgres(pages, settings.root)
-    from .backends import docker, postgres
+    from .backends import docker, postgres, shim
 
     labels = docker.run_labels(settings.run_id, settings.controller_pid)
     version = docker.engine_version()
@@ -88,14 +89,14 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
         if swept:
             _say(f"removed {swept} leftovers of interrupted runs")
         context.shim_dir = Path(tempfile.mkdtemp(prefix=f"guide-{settings.run_id}-shim-"))
-        docker.write_docker_shim(context.shim_dir, labels)
+        shim.write_docker_shim(context.shim_dir, labels)
         built = _build_images(_wanted_images(pages, settings.root, wants_postgres), context)
         if wants_postgres and POSTGRES_IMAGE in built:
-            server = postgres.ContainerServer(POSTGRES_IMAGE, labels)
+            server = postgres.ContainerPostgres(POSTGRES_IMAGE, labels)
         elif wants_postgres and "postgres" not in context.problems:
             context.problems["postgres"] = f"no Dockerfile block carries :image: {POSTGRES_IMAGE}"
     elif wants_postgres:
-        server = postgres.NativeServer.if_available()
+        server = postgres.NativePostgres.if_available()
     if server is not None:
         try:
             server.start()

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from guidecheck.backends import docker, postgres
+from guidecheck.backends.shim import write_docker_shim
 from guidecheck.backends.images import build_image, content_digest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,7 @@ def test_engine_version_is_none_without_a_cli(monkeypatch):
 def test_shim_labels_a_run_and_is_invisible(tmp_path, base_image):
     run_id = new_run_id()
     labels = docker.run_labels(run_id, os.getpid())
-    shim = docker.write_docker_shim(tmp_path / "bin", labels)
+    shim = write_docker_shim(tmp_path / "bin", labels)
     env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}", "GUIDE_PAGE_LABEL": "page_a"}
     name = f"gc-test-{run_id}"
     try:
@@ -117,7 +118,7 @@ def test_shim_labels_a_run_and_is_invisible(tmp_path, base_image):
 @needs_engine
 def test_shim_labels_named_volumes_that_run_would_create_unlabelled(tmp_path, base_image):
     run_id = new_run_id()
-    shim = docker.write_docker_shim(tmp_path / "bin", docker.run_labels(run_id, os.getpid()))
+    shim = write_docker_shim(tmp_path / "bin", docker.run_labels(run_id, os.getpid()))
     env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"}
     short, long_form, mount = (f"gc-test-{run_id}-{kind}" for kind in ("v", "volume", "mount"))
     try:
@@ -298,7 +299,7 @@ def test_container_server_failing_start_leaves_nothing(base_image):
 
 @pytest.mark.skipif(postgres.find_native_bindir() is None, reason="no /usr/lib/postgresql/*/bin here")
 def test_native_server():
-    server = postgres.NativeServer.if_available()
+    server = postgres.NativePostgres.if_available()
     assert server is not None
     try:
         server.start()

@@ -11,20 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
-import subprocess
 from dataclasses import dataclass, field
 
-from .errors import DockerError
-from .images import BuildError, build_image  # noqa: F401  (part of this module's interface)
-from .shim import write_docker_shim  # noqa: F401  (part of this module's interface)
+from .cli import DockerError
+from .cli import docker as _docker
+from .images import CACHE_LABEL
 
 RUN_LABEL = "guidecheck.run"
 PID_LABEL = "guidecheck.pid"
 PAGE_LABEL = "guidecheck.page"  # set by the shim from GUIDE_PAGE_LABEL
 HOST_LABEL = "guidecheck.host"
-CACHE_LABEL = "guidecheck.cache"
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 # A run's marker volume: lets a later sweep know whether the run owning gc-<id>-* projects is alive.
 MARKER_PREFIX = "guidecheck-run-"
@@ -33,30 +30,9 @@ _RUN_ID = re.compile(r"^[0-9a-f]{8,32}$")
 
 
 
-def docker_binary() -> str | None:
-    """The docker CLI on PATH, or None: every engine call goes through the CLI, like the pages do."""
-    return shutil.which("docker")
-
-
-def _docker(*args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
-    binary = docker_binary()
-    if binary is None:
-        raise DockerError("docker CLI not found on PATH")
-    try:
-        result = subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout,
-                                stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise DockerError(f"docker {args[0]} did not finish within {timeout:.0f}s") from None
-    if check and result.returncode != 0:
-        raise DockerError(f"docker {' '.join(args[:2])} failed: {result.stderr.strip()}")
-    return result
-
-
 def engine_version(timeout: float = 10) -> str | None:
     """The engine's server version, or None when no engine answers: decides whether docker tiers run."""
-    if docker_binary() is None:
-        return None
-    try:
+    try:  # no CLI is a DockerError too
         result = _docker("version", "--format", "{{.Server.Version}}", timeout=timeout, check=False)
     except (OSError, DockerError):
         return None

@@ -11,14 +11,13 @@ import fcntl
 import fnmatch
 import hashlib
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DockerError
+from .cli import DockerError
+from .cli import docker as _docker
 
 CONTENT_LABEL = "guidecheck.content"
 CACHE_LABEL = "guidecheck.cache"
@@ -87,17 +86,10 @@ def content_digest(dockerfile_text: str, context_dir: str | os.PathLike[str]) ->
     return digest.hexdigest()
 
 
-def _docker(*args: str, timeout: float, **kwargs) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("docker")
-    if binary is None:
-        raise DockerError("docker CLI not found on PATH")
-    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout, **kwargs)
-
-
 def image_content_label(tag: str) -> str | None:
     """The content label of a local image, or None when the tag does not exist."""
     result = _docker("image", "inspect", "--format", f'{{{{index .Config.Labels "{CONTENT_LABEL}"}}}}',
-                     tag, timeout=30)
+                     tag, timeout=30, check=False)
     if result.returncode != 0:
         return None
     return result.stdout.strip()
@@ -128,10 +120,9 @@ def build_image(dockerfile_text: str, context_dir: str | os.PathLike[str], tag: 
                 args += ["--secret", f"id=ca,src={CA_BUNDLE}"]
             env = {**os.environ, "DOCKER_BUILDKIT": "1"}
             try:
-                result = _docker(*args, str(context_dir), timeout=timeout, env=env,
-                                 stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired as error:
-                raise BuildError(f"building {tag} took longer than {timeout:.0f}s") from error
+                result = _docker(*args, str(context_dir), timeout=timeout, check=False, env=env)
+            except DockerError as error:  # it timed out
+                raise BuildError(f"building {tag}: {error}") from error
         log = result.stdout + result.stderr
         if result.returncode != 0:
             tail = "\n".join(log.splitlines()[-40:])

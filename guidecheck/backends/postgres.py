@@ -114,17 +114,12 @@ class Admin:
 
 
 class PostgresServer(abc.ABC):
-    """A server for one run. ``start()``, then hand ``conninfo()`` to pages; ``stop()`` always cleans up.
-
-    ``template_sql``, when given, runs once in the template database, so every page database
-    starts with it.
-    """
+    """A server for one run. ``start()``, then hand ``conninfo()`` to pages; ``stop()`` always cleans up."""
 
     kind = "abstract"
 
-    def __init__(self, template_sql: str | None = None) -> None:
+    def __init__(self) -> None:
         self._password = secrets.token_urlsafe(24)
-        self._template_sql = template_sql
         self._admin: Admin | None = None
         self.version: str | None = None
         self.template_seconds: float | None = None
@@ -224,9 +219,6 @@ class PostgresServer(abc.ABC):
         with self.admin.connect() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
                 sql.Identifier(TEMPLATE_DATABASE)))
-        if self._template_sql:
-            with self.admin.connect(TEMPLATE_DATABASE) as conn:
-                conn.execute(self._template_sql)
         with self.admin.connect() as conn:
             # No one may connect to it: a session in the template would make every clone fail.
             conn.execute(sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false").format(
@@ -262,9 +254,8 @@ class ContainerPostgres(PostgresServer):
 
     kind = "container"
 
-    def __init__(self, image: str, labels: dict[str, str] | None = None, name: str | None = None,
-                 template_sql: str | None = None) -> None:
-        super().__init__(template_sql)
+    def __init__(self, image: str, labels: dict[str, str] | None = None, name: str | None = None) -> None:
+        super().__init__()
         self.image = image
         self.labels = dict(labels or {})
         self.name = name
@@ -339,8 +330,8 @@ class NativePostgres(PostgresServer):
 
     kind = "native"
 
-    def __init__(self, bindir: str | os.PathLike[str] | None = None, template_sql: str | None = None) -> None:
-        super().__init__(template_sql)
+    def __init__(self, bindir: str | os.PathLike[str] | None = None) -> None:
+        super().__init__()
         found = Path(bindir) if bindir else find_native_bindir()
         if found is None:
             raise PostgresUnavailable("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin")
@@ -349,10 +340,10 @@ class NativePostgres(PostgresServer):
         self._user: str | None = None
 
     @classmethod
-    def if_available(cls, template_sql: str | None = None) -> NativePostgres | None:
+    def if_available(cls) -> NativePostgres | None:
         """A native server (not started) when this machine has PostgreSQL binaries, else None."""
         try:
-            return cls(template_sql=template_sql)
+            return cls()
         except PostgresUnavailable:
             return None
 
@@ -441,19 +432,6 @@ class NativePostgres(PostgresServer):
         return "server log (last lines):\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
 
 
-# The names the engine uses.
-ContainerServer = ContainerPostgres
-NativeServer = NativePostgres
-
-
 def attach(description: dict[str, str]) -> Admin:
     """Worker side: superuser access to the controller's server from its :meth:`describe`."""
     return Admin.from_conninfo(description)
-
-
-def start_postgres(image: str | None, labels: dict[str, str] | None = None,
-                   template_sql: str | None = None, engine: bool = True) -> PostgresServer:
-    """The run's server: the guide's image in a container when there is an engine, else native binaries."""
-    if engine and image:
-        return ContainerPostgres(image, labels=labels, template_sql=template_sql).start()
-    return NativePostgres(template_sql=template_sql).start()
