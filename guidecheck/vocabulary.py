@@ -191,8 +191,8 @@ class BlockOptions:
     def file_path(self) -> str | None:
         """A caption that is a relative path names the file the block is written to."""
         caption = (self.caption or "").strip()
-        # Only paths inside the reader's directory: no absolute paths, no climbing out with "..".
-        if caption and _FILE_CAPTION.match(caption) and ".." not in caption.split("/"):
+        # Only plain paths inside the reader's directory: not absolute, no "." or ".." segments.
+        if caption and _FILE_CAPTION.match(caption) and not {".", ".."} & set(caption.split("/")):
             return caption
         return None
 

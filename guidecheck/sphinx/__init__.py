@@ -286,7 +286,7 @@ def _counts_words(totals: dict[str, int]) -> str:
 
 def _write_artifact(app, docname: str, file_path: str, body: str) -> str | None:
     """Write a file block's content under the output directory; its URI from the page, or None."""
-    if app.builder.format != "html" or any(part in ("", ".", "..") for part in file_path.split("/")):
+    if app.builder.format != "html":  # file_path is already a plain relative path (vocabulary)
         return None
     target = f"{ARTIFACTS}/{docname}/{file_path}"
     destination = Path(app.builder.outdir, *target.split("/"))
