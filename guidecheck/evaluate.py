@@ -35,7 +35,7 @@ def evaluate(example) -> str | None:
     namespace = example.namespace
     context = namespace["guide_run"]
     if "page" not in namespace:
-        namespace["page"] = PageSession(block.page, context, context.base_env())
+        namespace["page"] = PageSession(block.page, context)
     page: PageSession = namespace["page"]
 
     if block.options.skip:

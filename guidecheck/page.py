@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -41,7 +42,7 @@ def page_key(page: str) -> str:
 
 
 class PageSession:
-    def __init__(self, page: str, context: RunContext, base_env: dict[str, str]) -> None:
+    def __init__(self, page: str, context: RunContext) -> None:
         self.page = page
         self.context = context
         self.key = page_key(page)
@@ -52,7 +53,8 @@ class PageSession:
         workspace, home, scratch = (self.root / name for name in ("work", "home", "engine"))
         for directory in (workspace, home, scratch):
             directory.mkdir()
-        env = {name: value for name, value in base_env.items() if not _PRIVATE.match(name)}
+        # The reader's terminal inherits this process's environment, less the engine's own settings.
+        env = {name: value for name, value in os.environ.items() if not _PRIVATE.match(name)}
         env.update(_TERMINAL, HOME=str(home))
         env.update(context.page_environment(self))
         self.shell = PageShell(workspace, scratch, env)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,11 +76,6 @@ class RunContext:
     def reason(self, missing: list[str]) -> str:
         why = "; ".join(self.problems[tier] for tier in missing if tier in self.problems)
         return "needs " + " and ".join(TIERS[tier] for tier in missing) + (f" ({why})" if why else "")
-
-    @staticmethod
-    def base_env() -> dict[str, str]:
-        """The environment pages start from: this process's, as a reader's terminal would inherit it."""
-        return dict(os.environ)
 
     # -- per page ------------------------------------------------------------------------------
 
