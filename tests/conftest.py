@@ -29,25 +29,47 @@ class PageRun:
         raise AssertionError(f"{page}:{line} is not in the report:\n{self.output}")
 
 
+@dataclass
+class ScratchProject:
+    """A throwaway project with the guide's conftest: pages under source/, verified in a subprocess."""
+
+    root: Path
+
+    def write(self, pages: dict[str, str]) -> None:
+        for name, text in pages.items():
+            path = self.root / "source" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip())
+        (self.root / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+        (self.root / "pytest.ini").write_text("[pytest]\n")
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "source", *args]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The engine importable from this checkout; strictness only when a test asks for it."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("GUIDE_STRICT", None)
+        return env
+
+
 @pytest.fixture
-def run_pages(tmp_path: Path):
+def scratch_project(tmp_path: Path) -> ScratchProject:
+    return ScratchProject(tmp_path)
+
+
+@pytest.fixture
+def run_pages(scratch_project: ScratchProject):
     """Write pages into a scratch project and verify them with the engine, as a contributor would."""
 
     def run(pages: dict[str, str], *args: str, backends: bool = False) -> PageRun:
-        for name, text in pages.items():
-            path = tmp_path / "source" / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip())
-        (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
-        (tmp_path / "pytest.ini").write_text("[pytest]\n")
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "source", *args]
-        if not backends:
-            command.append("--guide-no-backends")
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("GUIDE_STRICT", None)
-        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-        report_path = tmp_path / "build" / "verify" / "report.json"
+        scratch_project.write(pages)
+        command = scratch_project.command(*args, *([] if backends else ["--guide-no-backends"]))
+        done = subprocess.run(command, cwd=scratch_project.root, env=scratch_project.env,
+                              capture_output=True, text=True, timeout=300)
+        report_path = scratch_project.root / "build" / "verify" / "report.json"
         report = json.loads(report_path.read_text()) if report_path.exists() else None
-        return PageRun(done.returncode, done.stdout + done.stderr, report, tmp_path)
+        return PageRun(done.returncode, done.stdout + done.stderr, report, scratch_project.root)
 
     return run

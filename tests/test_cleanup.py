@@ -1,20 +1,16 @@
 """Everything a run creates on the Docker engine is gone afterwards: after a pass, after Ctrl-C in the
 middle of a page, and — through the next run's sweep — after a run that was killed outright."""
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from guidecheck.backends import docker
 
 pytestmark = pytest.mark.skipif(docker.engine_version() is None, reason="needs a Docker engine")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def page(name: str, nap: str) -> str:
@@ -40,15 +36,10 @@ def left_behind(name: str) -> list[str]:
     return found
 
 
-def start_run(tmp_path: Path, name: str, nap: str = "300") -> subprocess.Popen:
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "cleanup.md").write_text(page(name, nap))
-    (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "source"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+def start_run(project, name: str, nap: str = "300") -> subprocess.Popen:
+    project.write({"cleanup.md": page(name, nap)})
+    return subprocess.Popen(project.command(), cwd=project.root, env=project.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
 
 
 def wait_for_container(name: str, process: subprocess.Popen) -> None:
@@ -61,9 +52,9 @@ def wait_for_container(name: str, process: subprocess.Popen) -> None:
     raise AssertionError("the page never started its container")
 
 
-def test_ctrl_c_in_the_middle_of_a_page_leaves_nothing(tmp_path):
+def test_ctrl_c_in_the_middle_of_a_page_leaves_nothing(scratch_project):
     name = f"gc-cleanup-{uuid.uuid4().hex[:8]}"
-    run = start_run(tmp_path, name)
+    run = start_run(scratch_project, name)
     try:
         wait_for_container(name, run)
         run.send_signal(signal.SIGINT)
@@ -74,10 +65,10 @@ def test_ctrl_c_in_the_middle_of_a_page_leaves_nothing(tmp_path):
     assert left_behind(name) == [], output
 
 
-def test_a_killed_run_is_swept_by_the_next_run(tmp_path):
+def test_a_killed_run_is_swept_by_the_next_run(scratch_project):
     name = f"gc-cleanup-{uuid.uuid4().hex[:8]}"
     nap = f"299.{uuid.uuid4().int % 1000:03d}"  # a unique command line, to end the orphan afterwards
-    run = start_run(tmp_path, name, nap)
+    run = start_run(scratch_project, name, nap)
     try:
         wait_for_container(name, run)
         run.kill()
