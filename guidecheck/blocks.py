@@ -25,6 +25,7 @@ class BlockError(Exception):
         super().__init__(f"{page}:{line}: {message}")
         self.page, self.line, self.message = page, line, message
         self.start = self.end = 0  # where the refused fence is, once known
+        self.fence_line = line  # its opening line (``line`` may point at one of its options)
 
 
 @dataclass
@@ -149,6 +150,7 @@ def page_blocks(text: str, page: str) -> list[Block | BlockError]:
         except BlockError as error:
             # Only the opening line: a refused container must not overlap the blocks inside it.
             error.start, error.end = fence.start, fence.start + len(text[fence.start:].split("\n", 1)[0])
+            error.fence_line = fence.line
             found.append(error)
             continue
         if block is not None:

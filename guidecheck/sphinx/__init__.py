@@ -25,7 +25,6 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.osutil import relative_uri
 
 from ..blocks import Block, BlockError, page_blocks
-from ..fences import find_fences
 from .. import transcript
 from ..vocabulary import sphinx_option_spec
 from . import report as reports
@@ -190,11 +189,7 @@ def _doctree_read(app, doctree: nodes.document) -> None:
             logger.warning("%s", item.message, location=(docname, item.line), type="guidecheck",
                            subtype="block")
     # Fences the engine refused were reported just above; their rendering needs no second warning.
-    refused = set()
-    for fence in find_fences(text):
-        last = text.count("\n", 0, fence.end)
-        if any(isinstance(item, BlockError) and fence.line <= item.line <= last for item in found):
-            refused.add(fence.line)
+    refused = {item.fence_line for item in found if isinstance(item, BlockError)}
 
     rendered: set[int] = set()
     for node in list(doctree.findall(nodes.literal_block)):
