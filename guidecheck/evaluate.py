@@ -7,6 +7,7 @@ ran, a diff of expected against actual output, the exit status and the tail of t
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from collections.abc import Callable
 
@@ -19,8 +20,9 @@ from .redact import redact
 from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SQL
 
 _TAIL = 20
-_PSQL_MARK = "@@guidecheck-step-{}@@"
-_PSQL_ERROR_AT = re.compile(r"psql:(\S+?):(\d+):")
+_PSQL_MARK = "@@guidecheck-step-{}@@"  # echoed before each statement, to split psql's output
+_PSQL_MARK_LINE = re.compile("^" + re.escape(_PSQL_MARK).replace(r"\{\}", r"(\d+)") + "$", re.MULTILINE)
+_PSQL_ERROR_AT = re.compile(r"psql:(\S+?):(\d+): ")  # how psql prefixes an error in a script
 
 
 class Failure(Exception):
@@ -152,20 +154,25 @@ def _psql_locations(block: Block, output: str, sql_file: str) -> str:
     def to_page(match: re.Match) -> str:
         if not match.group(1).endswith(sql_file):
             return match.group(0)
-        return f"{block.page}:{block.body_line + int(match.group(2)) - 1}:"
+        return f"{block.page}:{block.body_line + int(match.group(2)) - 1}: "
     return _PSQL_ERROR_AT.sub(to_page, output)
 
 
-def run_sql(block: Block, page: PageSession) -> None:
-    sql_file = f"L{block.line}.sql"
-    path = page.shell.scratch / sql_file
-    path.write_text(block.body)
-    result = page.shell.bash(f"psql -X -q -v ON_ERROR_STOP=1 -f {path}", timeout=block.options.timeout,
+def _psql(block: Block, page: PageSession, script: str, flags: str, what: str):
+    """Run a psql script in the page's session (its PG* variables); a timeout is a Failure."""
+    path = page.shell.scratch / f"L{block.line}.sql"
+    path.write_text(script)
+    result = page.shell.bash(f"psql -X {flags} -f {shlex.quote(str(path))}", timeout=block.options.timeout,
                              name=f"L{block.line}-sql")
-    output = _psql_locations(block, result.output, sql_file)
     if result.timed_out:
-        raise _timed_out(block, "  (sql block)", output)
+        raise _timed_out(block, f"  ({what})", result.output)
+    return result, path.name
+
+
+def run_sql(block: Block, page: PageSession) -> None:
+    result, sql_file = _psql(block, page, block.body, "-q -v ON_ERROR_STOP=1", "sql block")
     if result.status != block.options.exit:
+        output = _psql_locations(block, result.output, sql_file)
         raise Failure(f"{block.where}: SQL failed (psql exited {result.status})\n{_tail(output)}")
 
 
@@ -196,19 +203,12 @@ def _sorted_rows(lines: list[str]) -> list[str]:
 def run_psql(block: Block, page: PageSession) -> None:
     steps = transcript.parse(block.body, block.body_line, transcript.PSQL_PROMPT,
                              transcript.PSQL_CONTINUATION)
-    script = []
-    for number, step in enumerate(steps):
-        script.append(f"\\echo {_PSQL_MARK.format(number)}\n{step.text}\n")
-    path = page.shell.scratch / f"L{block.line}.psql"
-    path.write_text("".join(script))
-    result = page.shell.bash(f"psql -X -v ON_ERROR_STOP=0 -f {path}", timeout=block.options.timeout,
-                             name=f"L{block.line}-psql")
-    if result.timed_out:
-        raise _timed_out(block, "  (psql transcript)", result.output)
-    parts = re.split(r"^@@guidecheck-step-(\d+)@@$", result.output, flags=re.MULTILINE)
+    script = "".join(f"\\echo {_PSQL_MARK.format(n)}\n{step.text}\n" for n, step in enumerate(steps))
+    result, _ = _psql(block, page, script, "-v ON_ERROR_STOP=0", "psql transcript")
+    parts = _PSQL_MARK_LINE.split(result.output)
     outputs = {int(parts[i]): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
     for number, step in enumerate(steps):
-        output = re.sub(r"psql:\S+?:\d+: ", "", outputs.get(number, ""))
+        output = _PSQL_ERROR_AT.sub("", outputs.get(number, ""))  # as psql shows it interactively
         differs = _compare(block, page, step, transcript.terminal_lines(output.strip("\n")),
                            _psql_normalise, block.options.unordered)
         if differs:
