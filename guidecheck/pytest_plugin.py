@@ -57,9 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     root = Path(config.rootpath)
     if _is_worker(config):
         shared = json.loads(config.workerinput[_WORKER_KEY])
-        settings = Settings(**{**shared["settings"], "root": root,
-                               "meshhook": Path(shared["settings"]["meshhook"])
-                               if shared["settings"]["meshhook"] else None})
+        settings = Settings.from_shared(shared["settings"], root)
         context = infrastructure.attach(settings, shared["backends"])
     else:
         meshhook = config.getoption("guide_meshhook")
@@ -112,11 +110,8 @@ def _stop_on_sigterm() -> None:
 def pytest_configure_node(node) -> None:
     """Hand an xdist worker what the controller started."""
     context = node.config.stash[_context_key]
-    settings = context.settings
     node.workerinput[_WORKER_KEY] = json.dumps({
-        "settings": {"strict": settings.strict, "update": settings.update,
-                     "meshhook": str(settings.meshhook) if settings.meshhook else None,
-                     "run_id": settings.run_id, "controller_pid": settings.controller_pid},
+        "settings": context.settings.shared(),
         "backends": infrastructure.describe(context),
     })
 

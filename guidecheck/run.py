@@ -28,6 +28,17 @@ class Settings:
     run_id: str = ""
     controller_pid: int = 0
 
+    def shared(self) -> dict:
+        """What a worker process needs of these settings (its own root is its rootdir)."""
+        return {"strict": self.strict, "update": self.update,
+                "meshhook": str(self.meshhook) if self.meshhook else None,
+                "run_id": self.run_id, "controller_pid": self.controller_pid}
+
+    @classmethod
+    def from_shared(cls, shared: dict, root: Path) -> Settings:
+        meshhook = shared["meshhook"]
+        return cls(**{**shared, "root": root, "meshhook": Path(meshhook) if meshhook else None})
+
     @property
     def expected_tiers(self) -> set[str]:
         expected = set(STRICT_TIERS)
