@@ -13,9 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from upstream_commits import ROOT, clone_at_pin, commit_change
-
-from guidecheck.blocks import Block, page_blocks
+from upstream_commits import ROOT, check_line, clone_at_pin, commit_change
 
 HOOK = "apps/web/src/routes/api/hooks/[slug]/+server.js"
 CASES = {
@@ -43,14 +41,6 @@ CASES = {
         "source/overview/known-issues.md", "upstream route", "apps/web/src/routes/health/+server.js",
         None, "export function GET() {\n  return new Response('ok', { status: 200 });\n}\n"),
 }
-
-
-def check_line(page: str, command: str) -> int:
-    """The line of the hidden block that runs ``command`` on the page."""
-    lines = [block.line for block in page_blocks((ROOT / page).read_text(), page)
-             if isinstance(block, Block) and block.options.hidden and command in block.body]
-    assert len(lines) == 1, f"{page}: expected one hidden block running {command}, found {lines}"
-    return lines[0]
 
 
 def verify_page(page: str, checkout: Path, report: Path) -> tuple[subprocess.CompletedProcess, dict]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from guidecheck import pin
+from guidecheck.blocks import Block, page_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT.parent / "shared" / "meshhook" / "meshhook-11e288f.bundle"
@@ -53,3 +54,11 @@ def commit_change(checkout: Path, path: str, old: str | None, new: str, message:
     git(checkout, "add", "--", path)
     git(checkout, "commit", "--quiet", "--message", message)
     return git(checkout, "rev-parse", "HEAD")
+
+
+def check_line(page: str, command: str) -> int:
+    """The line of the hidden block that runs ``command`` on the page."""
+    lines = [block.line for block in page_blocks((ROOT / page).read_text(), page)
+             if isinstance(block, Block) and block.options.hidden and command in block.body]
+    assert len(lines) == 1, f"{page}: expected one hidden block running {command}, found {lines}"
+    return lines[0]
