@@ -31,7 +31,7 @@ def test_every_page_of_the_guide_is_in_exactly_one_shard(count):
 
 def test_weights_come_from_the_last_full_report_else_from_block_counts(tmp_path):
     pages = ["source/a.md", "source/b.md"]
-    for page, blocks in zip(pages, (1, 3)):
+    for page, blocks in zip(pages, (1, 3), strict=True):
         (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / page).write_text("# T\n\n" + "```console\n$ true\n```\n\n" * blocks)
     report = tmp_path / "report.json"
