@@ -1,7 +1,7 @@
 """Verify the guide against a newer MeshHook commit without changing the repository, and list what breaks.
 
     python3 -m guidecheck.canary                      # upstream's newest commit, every page
-    python3 -m guidecheck.canary --ref 1a2b3c4 source/deploy/validation.md
+    python3 -m guidecheck.canary --ref main source/deploy/validation.md
 
 MeshHook is cloned from GUIDE_MESHHOOK_SOURCE (a git URL, directory or bundle; default upstream) at
 ``--ref`` (env CANARY_REF; default the source's newest commit) into a temporary directory. A scratch copy

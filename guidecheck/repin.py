@@ -23,8 +23,10 @@ from . import pin
 
 # Engine tests carry made-up commits in their fixtures; they describe reports, not the pin.
 _EXCLUDED = ("tests/",)
-_SHA = re.compile(r"(?<![0-9A-Za-z_-])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])(?:[0-9a-f]{40}|[0-9a-f]{7})"
-                  r"(?![0-9A-Za-z_-])")
+# A commit: 7 or 40 hex digits with a letter and a digit (so plain numbers and words are not), or the
+# current pin itself, whatever digits it happens to have.
+_SHA = r"(?<![0-9A-Za-z_-])(?:(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])(?:[0-9a-f]{{40}}|[0-9a-f]{{7}}){known})(?![0-9A-Za-z_-])"
+_PIN_COMMIT = re.compile(r'^COMMIT = "([0-9a-f]{40})"', re.MULTILINE)
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 # A date right after a commit: "`11e288f` (16 October\n2025)" or "11e288f (2025-10-16)".
@@ -55,9 +57,16 @@ def _read(path: Path) -> str | None:
         return None  # binary files name no pin
 
 
-def _scan(text: str):
+def commits_pattern(root: Path) -> re.Pattern:
+    """What a mention of a commit looks like in this guide (its own pin.py names the current pin)."""
+    found = _PIN_COMMIT.search((root / "guidecheck" / "pin.py").read_text(encoding="utf-8"))
+    known = f"|{found.group(1)}|{found.group(1)[:7]}" if found else ""
+    return re.compile(_SHA.format(known=known))
+
+
+def _scan(text: str, commits: re.Pattern):
     """(offset, end, kind, iso-or-sha, match) for each mention in a text."""
-    for commit in _SHA.finditer(text):
+    for commit in commits.finditer(text):
         yield commit.start(), commit.end(), "commit", commit.group(), None
         after = _DATE_AFTER.match(text, commit.end())
         if after:
@@ -69,12 +78,12 @@ def _scan(text: str):
 
 
 def mentions(root: Path) -> list[Mention]:
-    found = []
+    found, commits = [], commits_pattern(root)
     for path in tracked_files(root):
         text = _read(path)
         if text is None:
             continue
-        for start, _, kind, value, _ in _scan(text):
+        for start, _, kind, value, _ in _scan(text, commits):
             found.append(Mention(path.relative_to(root).as_posix(), text.count("\n", 0, start) + 1,
                                  kind, value))
     return found
@@ -96,9 +105,9 @@ def _date_as_written(match: re.Match | None, new: date) -> str:
     return f"{head}{new.day}{match['s1']}{_MONTHS[new.month - 1]}{match['s2']}{new.year}"
 
 
-def rewrite(text: str, commit: str, day: date) -> str:
+def rewrite(text: str, commit: str, day: date, commits: re.Pattern) -> str:
     pieces, last = [], 0
-    for start, end, kind, value, match in sorted(_scan(text), key=lambda found: found[0]):
+    for start, end, kind, value, match in sorted(_scan(text, commits), key=lambda found: found[0]):
         if kind == "commit":
             new = commit if len(value) == 40 else commit[:7]
         else:
@@ -120,12 +129,12 @@ def resolve(checkout: Path, ref: str = "HEAD") -> tuple[str, date]:
 
 def repin(root: Path, commit: str, day: date) -> list[str]:
     """Rewrite every mention under root; the files changed, relative to root."""
-    changed = []
+    changed, commits = [], commits_pattern(root)
     for path in tracked_files(root):
         text = _read(path)
         if text is None:
             continue
-        new = rewrite(text, commit, day)
+        new = rewrite(text, commit, day, commits)
         if new != text:
             path.write_text(new, encoding="utf-8")
             changed.append(path.relative_to(root).as_posix())

@@ -25,9 +25,9 @@ def local_source() -> Path | None:
     return None
 
 
-def git(cwd: Path, *args: str) -> str:
+def git(cwd: Path, *args: str, **env: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "guide test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "guide test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+           "GIT_COMMITTER_NAME": "guide test", "GIT_COMMITTER_EMAIL": "test@example.com", **env}
     return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True,
                           env=env).stdout.strip()
 
