@@ -25,7 +25,8 @@ from . import pin
 _EXCLUDED = ("tests/",)
 # A commit: 7 or 40 hex digits with a letter and a digit (so plain numbers and words are not), or the
 # current pin itself, whatever digits it happens to have.
-_SHA = r"(?<![0-9A-Za-z_-])(?:(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])(?:[0-9a-f]{{40}}|[0-9a-f]{{7}}){known})(?![0-9A-Za-z_-])"
+_SHA = (r"(?<![0-9A-Za-z_-])(?:(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])(?:[0-9a-f]{{40}}|[0-9a-f]{{7}}){known})"
+        r"(?![0-9A-Za-z_-])")
 _PIN_COMMIT = re.compile(r'^COMMIT = "([0-9a-f]{40})"', re.MULTILINE)
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
