@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from upstream_commits import ROOT, check_line, clone_at_pin, commit_change
+from upstream_commits import check_line, clone_at_pin, commit_change
+
+from guidecheck import canary, repin
 
 HOOK = "apps/web/src/routes/api/hooks/[slug]/+server.js"
 CASES = {
@@ -44,11 +46,18 @@ CASES = {
 
 
 def verify_page(page: str, checkout: Path, report: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    env = {**os.environ, "GUIDE_MESHHOOK_CHECKOUT": str(checkout)}
+    """Verify one page, as the canary does: in a copy of the guide re-pinned to the checkout's commit
+    (re-pinning moves no line), so only what the commit changed can fail."""
+    guide = report.parent / "guide"
+    if not guide.exists():
+        guide.mkdir(parents=True)
+        canary.copy_guide(guide)
+    repin.repin(guide, *repin.resolve(checkout))
+    env = {**os.environ, "GUIDE_MESHHOOK_CHECKOUT": str(checkout), "PYTHONPATH": str(guide)}
     env.pop("GUIDE_STRICT", None)
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
                            "--guide-no-backends", f"--guide-report={report}", page],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                          cwd=guide, env=env, capture_output=True, text=True, timeout=300)
     return done, json.loads(report.read_text())
 
 
