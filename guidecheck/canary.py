@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,23 @@ def summary(report: dict, where: str, diffs: dict[str, tuple[str, str]] | None =
     return "\n".join(lines) + "\n"
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _run_to_the_end(command: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Run the verification, and on Ctrl-C or SIGTERM let it remove what it created before we go."""
+    process = subprocess.Popen(command, cwd=cwd, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+    try:
+        return process.wait()
+    except KeyboardInterrupt:  # the same Ctrl-C reached pytest, which is cleaning up
+        process.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m guidecheck.canary", description=__doc__.split("\n")[0])
     parser.add_argument("--source", default=os.environ.get("GUIDE_MESHHOOK_SOURCE") or pin.UPSTREAM,
@@ -108,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "build" / "canary")
     parser.add_argument("pages", nargs="*", help="pages to verify (default: the whole guide)")
     args, extra = parser.parse_known_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # a CI timeout: remove the clone and the copy, as Ctrl-C does
     with tempfile.TemporaryDirectory(prefix="guide-canary-") as scratch:
         meshhook, guide = Path(scratch) / "meshhook", Path(scratch) / "guide"
         clone(args.source, args.ref, meshhook)
@@ -121,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         repin.repin(guide, commit, day)
         env = {**os.environ, "GUIDE_MESHHOOK_CHECKOUT": str(meshhook), "GUIDE_STRICT": "1",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(guide), os.environ.get("PYTHONPATH")]))}
-        status = subprocess.run(_pytest_command(args.pages, extra), cwd=guide, env=env).returncode
+        status = _run_to_the_end(_pytest_command(args.pages, extra), guide, env)
         report_path = guide / "build" / "verify" / "report.json"
         if not report_path.is_file():
             print(f"canary: the run wrote no report (pytest exited {status})", file=sys.stderr)
@@ -139,4 +158,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt as interrupted:
+        print(f"canary: interrupted ({interrupted or 'Ctrl-C'}); its clone and scratch copy are removed",
+              file=sys.stderr)
+        sys.exit(130)
