@@ -100,6 +100,20 @@ def summary(report: dict, where: str, diffs: dict[str, tuple[str, str]] | None =
     return "\n".join(lines) + "\n"
 
 
+def remove_images(short: str) -> list[str]:
+    """Untag the images the re-pinned pages built (their tags name the canary's commit): a canary is not
+    a cache. The images of the pin stay, as after any run."""
+    if short == pin.SHORT or not shutil.which("docker"):
+        return []
+    listed = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}",
+                             "--filter", f"reference=*:{short}", "--filter", f"reference=*/*:{short}"],
+                            capture_output=True, text=True)
+    tags = sorted(set(listed.stdout.split())) if listed.returncode == 0 else []
+    if tags:
+        subprocess.run(["docker", "image", "rm", *tags], capture_output=True, text=True)
+    return tags
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -140,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         repin.repin(guide, commit, day)
         env = {**os.environ, "GUIDE_MESHHOOK_CHECKOUT": str(meshhook), "GUIDE_STRICT": "1",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(guide), os.environ.get("PYTHONPATH")]))}
-        status = _run_to_the_end(_pytest_command(args.pages, extra), guide, env)
+        try:
+            status = _run_to_the_end(_pytest_command(args.pages, extra), guide, env)
+        finally:
+            remove_images(commit[:7])
         report_path = guide / "build" / "verify" / "report.json"
         if not report_path.is_file():
             print(f"canary: the run wrote no report (pytest exited {status})", file=sys.stderr)
