@@ -85,3 +85,16 @@ def test_an_unknown_ref_is_a_clear_error(upstream, tmp_path):
     done = canary(upstream, tmp_path, ref="no-such-branch")
     assert done.returncode != 0
     assert "has no commit or branch no-such-branch" in done.stderr
+
+
+def test_the_images_a_canary_built_are_untagged_and_the_pins_are_kept():
+    from guidecheck import canary
+
+    if subprocess.run(["docker", "image", "inspect", "debian:trixie-slim"], capture_output=True).returncode:
+        pytest.skip("needs a Docker engine with the guide's base image")
+    short = "c4a1a2b"
+    subprocess.run(["docker", "tag", "debian:trixie-slim", f"guide-canary-test/web:{short}"], check=True)
+    assert canary.remove_images(short) == [f"guide-canary-test/web:{short}"]
+    assert subprocess.run(["docker", "image", "inspect", f"guide-canary-test/web:{short}"],
+                          capture_output=True).returncode != 0
+    assert canary.remove_images(pin.SHORT) == []  # the pin's images are a cache, kept as after any run
