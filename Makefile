@@ -1,10 +1,12 @@
 # The two commands of the README, and the steps they are made of.
 #   make verify   set up this machine (Docker engine, tools) and run every block of the guide, strictly
 #   make docs     build the guide's HTML, marked with what the last verification run proved
+#   make canary   verify the guide against MeshHook's newest commit (or CANARY_REF) without changing it;
+#                 lists the blocks that would break in build/canary/summary.md. PAGES= narrows it.
 PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 
-.PHONY: verify docs page tools host
+.PHONY: verify docs page canary tools host
 
 verify: host tools
 	GUIDE_STRICT=1 $(TOX) -e docs-verify
@@ -16,6 +18,9 @@ docs: tools
 # One page, fast: make page PAGE=source/secrets.md
 page: tools
 	$(TOX) -e page -- $(PAGE)
+
+canary: host tools
+	$(TOX) -e canary -- $(PAGES)
 
 tools:
 	@$(PYTHON) -m tox --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q 'tox>=4.11'

@@ -1,11 +1,12 @@
 """The MeshHook commit this guide documents: the one place that names it.
 
-Pages, image tags and settings spell the short form out for readers; ``scripts/repin.py`` rewrites them
-all from here, and a test checks that every mention agrees with it.
+Pages, image tags and settings spell the short form out for readers; ``python3 -m guidecheck.repin`` rewrites them
+all from a MeshHook checkout, and a test checks that every mention agrees with it.
 """
 
 COMMIT = "11e288f56dea07767d1b086c2f6e7d14590ffbf0"
 SHORT = COMMIT[:7]
+DATE = "2025-10-16"  # the commit's date, as the overview states it
 # Where MeshHook comes from when the run obtains it itself (GUIDE_MESHHOOK_SOURCE overrides it).
 UPSTREAM = "https://github.com/profullstack/meshhook.git"
 

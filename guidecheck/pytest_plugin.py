@@ -20,9 +20,10 @@ from .blocks import Block, BlockError, page_blocks
 from .report import BlockEntry, Report
 from .run import RunContext, Settings, meshhook_commit
 from .shell import become_subreaper
-from . import infrastructure
+from . import infrastructure, shard
 
 _WORKER_KEY = "guidecheck"
+_DEFAULT_REPORT = "build/verify/report.json"
 _ENTRY = "guidecheck_entry"
 
 
@@ -35,8 +36,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="rewrite the expected output of transcripts in the pages instead of failing")
     group.addoption("--guide-meshhook", metavar="DIR", default=os.environ.get("GUIDE_MESHHOOK_CHECKOUT"),
                     help="a MeshHook checkout, for the meshhook tier (env GUIDE_MESHHOOK_CHECKOUT)")
-    group.addoption("--guide-report", metavar="PATH", default="build/verify/report.json",
+    group.addoption("--guide-report", metavar="PATH", default=_DEFAULT_REPORT,
                     help="where to write the verification report, relative to the rootdir")
+    group.addoption("--guide-shard", metavar="I/N", default=os.environ.get("GUIDE_SHARD") or None,
+                    help="verify only the i-th of n shards of the guide's pages (env GUIDE_SHARD); "
+                         "the report goes to build/verify/shard-I-of-N.json")
     group.addoption("--guide-no-backends", action="store_true",
                     help="start no Docker or PostgreSQL backends (their blocks skip, or fail when strict)")
 
@@ -55,6 +59,14 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
     root = Path(config.rootpath)
+    spec = config.getoption("guide_shard")
+    if spec:
+        try:
+            config.stash[_shard_key] = shard.pages_of(spec, root)
+        except shard.ShardError as error:
+            raise pytest.UsageError(str(error)) from None
+        if config.getoption("guide_report") == _DEFAULT_REPORT:
+            config.option.guide_report = shard.report_name(spec)
     if _is_worker(config):
         shared = json.loads(config.workerinput[_WORKER_KEY])
         settings = Settings.from_shared(shared["settings"], root)
@@ -91,10 +103,24 @@ def _selected_pages(config: pytest.Config) -> list[Path]:
             pages.update(p for p in path.rglob("*.md") if p.is_relative_to(source))
         if source.is_relative_to(path) and source.is_dir():
             pages.update(source.rglob("*.md"))
+    if _shard_key in config.stash:
+        root = Path(config.rootpath)
+        pages = {page for page in pages if page.relative_to(root).as_posix() in config.stash[_shard_key]}
     return sorted(pages)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A sharded run collects only its own pages (other files, such as the engine's tests, as usual)."""
+    if _shard_key not in config.stash or collection_path.suffix != ".md":
+        return None
+    root = Path(config.rootpath)
+    if not collection_path.is_relative_to(root / "source"):
+        return None
+    return collection_path.relative_to(root).as_posix() not in config.stash[_shard_key] or None
+
+
 _context_key = pytest.StashKey[RunContext]()
+_shard_key = pytest.StashKey[set]()
 _pages_key = pytest.StashKey[list]()
 _report_key = pytest.StashKey[Report]()
 
