@@ -44,8 +44,9 @@ class MeshHook(Backend):
                 source, ref, cache = meshhook_source.settings()
                 self.checkout, self.commit = meshhook_source.obtain(source, ref, cache, plan.say)
         except meshhook_source.SourceError as error:
-            where = f"the checkout {given}" if given else "MeshHook"
-            raise BackendUnavailable(f"{where} could not be used: {error}") from None
+            if given:
+                raise BackendUnavailable(f"GUIDE_MESHHOOK_CHECKOUT={given} cannot be used: {error}") from None
+            raise BackendUnavailable(str(error)) from None
         if not (self.checkout / "package.json").is_file():
             raise BackendUnavailable(f"{self.checkout} has no package.json: not a MeshHook checkout")
 

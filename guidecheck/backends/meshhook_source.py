@@ -101,11 +101,12 @@ def obtain(source: str, ref: str, cache: Path, say: Callable[[str], None]) -> tu
         try:
             git("clone", "--quiet", "--no-checkout", source, str(temporary))
         except SourceError as error:
-            raise SourceError(f"cannot clone MeshHook from {source}: {error}") from None
+            raise SourceError(f"cannot clone MeshHook from {source} (GUIDE_MESHHOOK_SOURCE: a git URL or "
+                              f"bundle): {error}") from None
         try:
             commit = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=temporary, timeout=30)
         except SourceError:
-            raise SourceError(f"MeshHook's source {source} has no commit {ref}") from None
+            raise SourceError(f"MeshHook's source {source} has no commit {ref} (GUIDE_MESHHOOK_REF)") from None
         git("-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, cwd=temporary)
         target = cache / commit
         try:
