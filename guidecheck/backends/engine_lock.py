@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HELD = "GUIDE_ENGINE_LOCK_HELD"
@@ -67,7 +67,7 @@ class EngineLock:
                 raise
         self.waited = time.monotonic() - started
         self._fd = fd
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{now} (pid {os.getpid()})\n".encode(), 0)
         os.environ[HELD] = str(self.path)
