@@ -56,6 +56,7 @@ class DockerEngine(Backend):
         self.shim_dir: Path | None = None
         self._lock: EngineLock | None = None
         self._recipes: dict[str, Block] | None = None
+        self._built: set[str] = set()  # tags built (or found cached) this run
 
     @classmethod
     def needs(cls, block: Block) -> str | None:
@@ -89,6 +90,8 @@ class DockerEngine(Backend):
 
     def build(self, tag: str, plan: Plan) -> None:
         """Build one of the guide's own images from its block alone (cached when unchanged)."""
+        if tag in self._built:
+            return
         recipe = self.recipes().get(tag)
         if recipe is None:
             raise DockerError(f"no Dockerfile block carries :image: {tag}")
@@ -99,6 +102,7 @@ class DockerEngine(Backend):
             except DockerError as error:
                 plan.say(f"building {tag} failed: {error}")
                 raise
+        self._built.add(tag)
 
     def sweep_leftovers(self) -> str:
         swept = docker.sweep()
