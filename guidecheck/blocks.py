@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .backends import registry
 from .fences import Fence, find_fences
 from .files import PARSERS
 from .frontmatter import FrontMatterError, page_settings
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
                          PROSE_DIRECTIVES, PSQL, SCRIPT, SQL, BlockOptions, OptionError, parse_options)
-
-# A command word ``docker`` at the start of a command (after a prompt, a pipe, ``&&``, ``$(``…).
-_USES_DOCKER = re.compile(r"(?:^|[;&|(]|\$\(|^\$|^>)\s*(?:sudo\s+)?docker\b", re.MULTILINE)
 
 # What a block does, as the report names it.
 RUN, CHECK, SKIP = "run", "check", "skip"
@@ -49,24 +47,16 @@ class Block:
 
     @property
     def tier(self) -> str:
-        """What the block needs: its :tier:, else inferred from what it does."""
+        """What the block needs: its :tier:, else what the latest backend claiming it infers."""
         if self.options.tier:
             return self.options.tier
-        if self.uses_postgres:
-            return "postgres"
-        if self.uses_docker:
-            return "docker"
-        return "hermetic"
+        inferred = registry.inferred(self)
+        return inferred[-1] if inferred else registry.HERMETIC
 
     @property
-    def uses_docker(self) -> bool:
-        """Whether what the block runs calls ``docker`` (a file block runs only its ``:check:``)."""
-        runs = self.options.check or "" if self.kind == FILE else self.body
-        return bool(_USES_DOCKER.search(runs))
-
-    @property
-    def uses_postgres(self) -> bool:
-        return self.kind in (SQL, PSQL)
+    def needs(self) -> set[str]:
+        """Every tier the block needs: its own, and any a backend infers from what it does."""
+        return {self.tier, *registry.inferred(self)}
 
     @property
     def where(self) -> str:

@@ -18,7 +18,7 @@ import pytest
 
 from .blocks import Block, BlockError, page_blocks
 from .report import BlockEntry, Report
-from .run import RunContext, Settings, meshhook_commit
+from .run import RunContext, Settings
 from .shell import become_subreaper
 from . import infrastructure, shard
 
@@ -31,18 +31,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("guidecheck", "verifying the guide's code blocks")
     group.addoption("--guide-strict", action="store_true", default=os.environ.get("GUIDE_STRICT") == "1",
                     help="fail, rather than skip, blocks whose tier this run should be able to run "
-                         "(hermetic, docker, postgres; meshhook when a checkout is given)")
+                         "(every tier a backend provides; not outside resources such as a cloud account)")
     group.addoption("--guide-update", action="store_true",
                     help="rewrite the expected output of transcripts in the pages instead of failing")
-    group.addoption("--guide-meshhook", metavar="DIR", default=os.environ.get("GUIDE_MESHHOOK_CHECKOUT"),
-                    help="a MeshHook checkout, for the meshhook tier (env GUIDE_MESHHOOK_CHECKOUT)")
     group.addoption("--guide-report", metavar="PATH", default=_DEFAULT_REPORT,
                     help="where to write the verification report, relative to the rootdir")
     group.addoption("--guide-shard", metavar="I/N", default=os.environ.get("GUIDE_SHARD") or None,
                     help="verify only the i-th of n shards of the guide's pages (env GUIDE_SHARD); "
                          "the report goes to build/verify/shard-I-of-N.json")
     group.addoption("--guide-no-backends", action="store_true",
-                    help="start no Docker or PostgreSQL backends (their blocks skip, or fail when strict)")
+                    help="start no backends (Docker, PostgreSQL, MeshHook…): their blocks skip, or fail when strict")
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -72,22 +70,15 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = Settings.from_shared(shared["settings"], root)
         context = infrastructure.attach(settings, shared["backends"])
     else:
-        meshhook = config.getoption("guide_meshhook")
         settings = Settings(root=root, strict=config.getoption("guide_strict"),
                             update=config.getoption("guide_update"),
-                            meshhook=Path(meshhook).resolve() if meshhook else None,
                             run_id=uuid.uuid4().hex[:8], controller_pid=os.getpid())
         _stop_on_sigterm()
         pages = _selected_pages(config)
         config.stash[_pages_key] = pages
         context = infrastructure.start(settings, pages,
                                        use_backends=bool(pages) and not config.getoption("guide_no_backends"))
-        config.stash[_report_key] = Report(environment={
-            "docker": context.docker_version,
-            "postgres": context.postgres_version,
-            "meshhook": meshhook_commit(settings.meshhook),
-            "strict": settings.strict,
-        })
+        config.stash[_report_key] = Report(environment=infrastructure.report_environment(context))
     config.stash[_context_key] = context
 
 

@@ -11,16 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# What a block needs from its environment. ``hermetic`` needs only this machine's tools; the others
-# name a backend or an outside resource. The reason a reader sees when a tier cannot run comes from here.
-TIERS: dict[str, str] = {
-    "hermetic": "nothing beyond the machine's own tools",
-    "docker": "a Docker engine",
-    "postgres": "a PostgreSQL server",
-    "meshhook": "a MeshHook checkout (set GUIDE_MESHHOOK_CHECKOUT)",
-    "cloud": "a Supabase Cloud project and its credentials",
-}
-
 # Languages and what the engine does with a block written in them.
 #   console: a transcript of commands (``$ ``) and their expected output
 #   script:  run as one program (interpreter below)
@@ -106,9 +96,11 @@ def exit_status(text: str | None) -> int:
 
 
 def tier(text: str | None) -> str:
+    from .backends.registry import tiers  # tiers come from the backends (imported late: they use this module)
+
     value = (text or "").strip()
-    if value not in TIERS:
-        raise OptionError(f"unknown tier {value!r}; known tiers: {', '.join(TIERS)}")
+    if value not in tiers():
+        raise OptionError(f"unknown tier {value!r}; known tiers: {', '.join(tiers())}")
     return value
 
 
@@ -158,7 +150,7 @@ OPTIONS: dict[str, Option] = {
     "exit": Option(exit_status, "expected exit status of the block's last command (default 0)"),
     "timeout": Option(duration, f"kill the block after this long (default {DEFAULT_TIMEOUT:.0f}s)"),
     "retry": Option(duration, "re-run the block until it passes or this much time has passed"),
-    "tier": Option(tier, "what the block needs: " + ", ".join(TIERS)),
+    "tier": Option(tier, "what the block needs: a tier that one of the engine's backends provides"),
     "skip": Option(reason, "do not execute; the reason is shown to readers"),
     "hidden": Option(flag, "run the block but do not render it (setup a reader need not see)"),
     "mode": Option(file_mode, "permissions of the file a file block writes (octal)"),

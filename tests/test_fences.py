@@ -98,6 +98,8 @@ def test_tier_inference():
         "```console\n$ docker compose up -d\n```\n\n```sql\nselect 1;\n```\n\n```bash\necho docker\n```\n"))
     assert (docker.tier, sql.tier, plain.tier) == ("docker", "postgres", "hermetic")
     assert isinstance(docker, Block)
+    (named,) = blocks("```{code-block} console\n:tier: meshhook\n\n$ docker build .\n```\n")
+    assert (named.tier, named.needs) == ("meshhook", {"meshhook", "docker"})
 
 
 def test_fence_offsets_cover_the_whole_block():
@@ -122,7 +124,7 @@ def test_file_blocks_without_a_parser_must_say_how_they_are_validated():
 def test_script_and_sql_blocks_that_name_a_file_are_files_not_runs():
     sql, script = blocks("```{code-block} sql\n:caption: db/harden.sql\n\nselect 1;\n```\n\n"
                          "```{code-block} bash\n:caption: smoke.sh\n\necho hi\n```\n")
-    assert (sql.kind, sql.action, sql.uses_postgres) == ("file", "check", False)
+    assert (sql.kind, sql.action, sql.needs) == ("file", "check", {"hermetic"})
     assert (script.kind, script.action) == ("file", "check")
 
 

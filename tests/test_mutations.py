@@ -21,7 +21,7 @@ def hermetic_console_blocks() -> dict[str, list[Block]]:
         page = path.relative_to(ROOT).as_posix()
         blocks = [b for b in page_blocks(path.read_text(), page)
                   if isinstance(b, Block) and b.kind == "console" and not b.options.skip
-                  and b.tier == "hermetic" and not b.uses_docker]
+                  and b.needs == {"hermetic"}]
         if blocks:
             found[page] = blocks
     return found

@@ -1,8 +1,11 @@
-"""Backends the checks run against: a Docker engine and a PostgreSQL server for the run.
+"""Backends the checks run against, each providing tiers (see ``interface`` for the protocol).
 
-``cli``      the docker CLI runner and DockerError, shared by every Docker operation;
-``docker``   engine detection, the run's labels, sweeping leftovers;
-``shim``     the ``docker`` wrapper that labels what pages create;
-``images``   content-keyed builds of the images the engine itself needs;
-``postgres`` the run's PostgreSQL server (container or native) and per-page databases.
+``interface``        the Backend class every backend subclasses, and what each of its methods is for;
+``registry``         the registered backends (one line each) and the tiers they make;
+``docker_engine``    the ``docker`` tier: the engine, its shim and the guide's images;
+``postgres_server``  the ``postgres`` tier: the run's server and a database per page;
+``meshhook``         the ``meshhook`` tier: MeshHook's source (``meshhook_source`` clones and caches it);
+``engine_lock``      runs on one engine take turns;
+``cli``, ``docker``, ``shim``, ``images``, ``postgres``: the Docker CLI, labels and sweeps, the labelling
+wrapper, content-keyed image builds, the PostgreSQL servers.
 """

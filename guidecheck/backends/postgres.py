@@ -16,19 +16,10 @@ from __future__ import annotations
 
 import abc
 import atexit
-import glob
-import os
-import pwd
 import re
 import secrets
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -233,205 +224,14 @@ def _server_args(options: dict[str, str]) -> list[str]:
     return args
 
 
-# --- container ------------------------------------------------------------------------------------
-
-def _configure_testcontainers() -> None:
-    """No Ryuk (the run sweeps by label itself) and connect via 127.0.0.1, where ports are published."""
-    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-    os.environ.setdefault("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
-    from testcontainers.core.config import ConnectionMode, testcontainers_config
-
-    # The configuration object reads some variables when first imported: set them on it as well.
-    if testcontainers_config.tc_host_override is None:
-        testcontainers_config.tc_host_override = os.environ["TESTCONTAINERS_HOST_OVERRIDE"]
-    testcontainers_config.ryuk_disabled = os.environ["TESTCONTAINERS_RYUK_DISABLED"].lower() == "true"
-    if testcontainers_config.connection_mode_override is None:
-        testcontainers_config.connection_mode_override = ConnectionMode.docker_host
-
-
-class ContainerPostgres(PostgresServer):
-    """The guide's PostgreSQL image in a container (port 5432 published on 127.0.0.1, random port)."""
-
-    kind = "container"
-
-    def __init__(self, image: str, labels: dict[str, str] | None = None, name: str | None = None) -> None:
-        super().__init__()
-        self.image = image
-        self.labels = dict(labels or {})
-        self.name = name
-        self._container = None
-
-    def _launch(self) -> tuple[str, int]:
-        _configure_testcontainers()
-        from testcontainers.core.container import DockerContainer
-
-        container = DockerContainer(self.image)
-        container.with_env("POSTGRES_PASSWORD", self._password)
-        container.ports["5432/tcp"] = ("127.0.0.1", None)  # loopback only, any free port
-        container.with_command(["postgres", *_server_args(SERVER_OPTIONS)])
-        container.with_kwargs(labels=self.labels)
-        if self.name:
-            container.with_name(self.name)
-        self._container = container
-        container.start()
-        return container.get_container_host_ip(), int(container.get_exposed_port(5432))
-
-    def _shutdown(self) -> None:
-        container, self._container = self._container, None
-        if container is not None and getattr(container, "_container", None) is not None:
-            container.stop(force=True, delete_volume=True)
-
-    def _diagnostics(self) -> str:
-        if self._container is None:
-            return ""
-        try:
-            out, err = self._container.get_logs()
-        except Exception as error:  # noqa: BLE001  (diagnostics only)
-            return f"(no container logs: {error})"
-        lines = (out + err).decode(errors="replace").splitlines()
-        return "container log (last lines):\n" + "\n".join(lines[-20:])
-
-    @property
-    def container_id(self) -> str | None:
-        """The container's id while it runs (tests and diagnostics)."""
-        if self._container is None or getattr(self._container, "_container", None) is None:
-            return None
-        return self._container.get_container_id()
-
-
-# --- native ---------------------------------------------------------------------------------------
-
-def find_native_bindir() -> Path | None:
-    """The bin directory of the highest PostgreSQL installed the Debian way (/usr/lib/postgresql/N/bin)."""
-    candidates = []
-    for initdb in glob.glob("/usr/lib/postgresql/*/bin/initdb"):
-        version = Path(initdb).parent.parent.name
-        try:
-            key = tuple(int(part) for part in version.split("."))
-        except ValueError:
-            continue
-        if os.access(initdb, os.X_OK) and os.access(Path(initdb).with_name("pg_ctl"), os.X_OK):
-            candidates.append((key, Path(initdb).parent))
-    return max(candidates)[1] if candidates else None
-
-
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class NativePostgres(PostgresServer):
-    """A throwaway cluster from this machine's binaries, in a temp dir removed at stop().
-
-    initdb refuses to run as root, so as root the cluster runs as the ``postgres`` system user.
-    pg_cron is preloaded only when the installed server has it.
-    """
-
-    kind = "native"
-
-    def __init__(self, bindir: str | os.PathLike[str] | None = None) -> None:
-        super().__init__()
-        found = Path(bindir) if bindir else find_native_bindir()
-        if found is None:
-            raise PostgresUnavailable("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin")
-        self.bindir = found
-        self._dir: Path | None = None
-        self._user: str | None = None
-
-    @classmethod
-    def if_available(cls) -> NativePostgres | None:
-        """A native server (not started) when this machine has PostgreSQL binaries, else None."""
-        try:
-            return cls()
-        except PostgresUnavailable:
-            return None
-
-    def pids(self) -> set[int]:
-        """The postmaster and its children (connection backends, background workers)."""
-        if self._dir is None:
-            return set()
-        try:
-            postmaster = int((self._dir / "data" / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return set()
-        found = {postmaster}
-        for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == postmaster:  # field 4 of stat: the parent pid
-                found.add(int(Path(stat).parent.name))
-        return found
-
-    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout,
-                              user=self._user, cwd=self._dir, stdin=subprocess.DEVNULL)
-
-    def _options(self, port: int) -> dict[str, str]:
-        options = dict(SERVER_OPTIONS)
-        libdir = self.bindir.parent / "lib"
-        if not (libdir / "pg_cron.so").exists():
-            del options["shared_preload_libraries"], options["cron.database_name"]
-        options.update({"listen_addresses": "127.0.0.1", "port": str(port),
-                        "unix_socket_directories": str(self._dir)})
-        return options
-
-    def _launch(self) -> tuple[str, int]:
-        self._dir = Path(tempfile.mkdtemp(prefix="guidecheck-pg-"))
-        if os.geteuid() == 0:
-            try:
-                account = pwd.getpwnam("postgres")
-            except KeyError:
-                raise PostgresUnavailable("running as root and there is no postgres user for initdb") from None
-            self._user = account.pw_name
-            os.chown(self._dir, account.pw_uid, account.pw_gid)
-        pwfile = self._dir / "pwfile"
-        pwfile.touch(mode=0o600)
-        if self._user:
-            shutil.chown(pwfile, self._user)
-        pwfile.write_text(self._password + "\n")
-        result = self._run(str(self.bindir / "initdb"), "-D", str(self._dir / "data"), "-U", SUPERUSER,
-                           f"--pwfile={pwfile}", "--auth=scram-sha-256", "--encoding=UTF8",
-                           "--locale=C.UTF-8", "--no-sync")
-        pwfile.unlink()
-        if result.returncode != 0:
-            raise RuntimeError(f"initdb failed:\n{result.stdout}{result.stderr}")
-        for _attempt in range(3):
-            port = _free_loopback_port()
-            options = " ".join(f"-c {name}={value}" for name, value in self._options(port).items())
-            result = self._run(str(self.bindir / "pg_ctl"), "-D", str(self._dir / "data"),
-                               "-l", str(self._dir / "server.log"), "-w", "-t", "60", "-o", options, "start")
-            if result.returncode == 0:
-                return "127.0.0.1", port
-        raise RuntimeError(f"pg_ctl start failed:\n{result.stdout}{result.stderr}\n{self._diagnostics()}")
-
-    def _shutdown(self) -> None:
-        directory, self._dir = self._dir, None
-        if directory is None:
-            return
-        pidfile = directory / "data" / "postmaster.pid"
-        try:
-            if pidfile.exists():
-                self._dir = directory
-                result = self._run(str(self.bindir / "pg_ctl"), "-D", str(directory / "data"),
-                                   "-m", "immediate", "-w", "-t", "30", "stop")
-                if result.returncode != 0 and pidfile.exists():
-                    os.kill(int(pidfile.read_text().split()[0]), signal.SIGKILL)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        finally:
-            self._dir = None
-            shutil.rmtree(directory, ignore_errors=True)
-
-    def _diagnostics(self) -> str:
-        log = (self._dir / "server.log") if self._dir else None
-        if log is None or not log.exists():
-            return ""
-        return "server log (last lines):\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-
-
 def attach(description: dict[str, str]) -> Admin:
     """Worker side: superuser access to the controller's server from its :meth:`describe`."""
     return Admin.from_conninfo(description)
+
+
+# The two kinds of server, in modules of their own; imported here so callers need only this module.
+from .postgres_container import ContainerPostgres  # noqa: E402
+from .postgres_native import NativePostgres, find_native_bindir  # noqa: E402
+
+__all__ = ["Admin", "ContainerPostgres", "NativePostgres", "PostgresError", "PostgresServer",
+           "PostgresUnavailable", "attach", "find_native_bindir"]

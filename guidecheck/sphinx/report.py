@@ -45,14 +45,9 @@ class Report:
         return stamp[:10] if len(stamp) >= 10 else (stamp or "an unknown date")
 
     def environment_words(self) -> str:
-        env = self.environment
-        meshhook = env.get("meshhook")
-        parts = [
-            f"Docker {env['docker']}" if env.get("docker") else "no Docker engine",
-            f"PostgreSQL {env['postgres']}" if env.get("postgres") else "no PostgreSQL server",
-            f"MeshHook {str(meshhook)[:7]}" if meshhook else "no MeshHook checkout",
-        ]
-        return ", ".join(parts)
+        from ..backends.registry import environment_words  # each backend words its own entry
+
+        return environment_words(self.environment)
 
 
 def _require(condition: bool, message: str) -> None:

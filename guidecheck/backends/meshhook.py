@@ -1,0 +1,72 @@
+"""MeshHook's source as a backend: the ``meshhook`` tier, for the blocks that build and run MeshHook.
+
+Where the source comes from, first match wins:
+
+* ``GUIDE_MESHHOOK_CHECKOUT``: a checkout used as it is, at whatever commit it is (the report says which);
+* else a clone of ``GUIDE_MESHHOOK_SOURCE`` (a git URL or bundle; default: upstream, ``pin.UPSTREAM``)
+  at ``GUIDE_MESHHOOK_REF`` (default: the pinned commit, ``pin.COMMIT``), cached per commit in
+  ``GUIDE_MESHHOOK_CACHE`` (default ``~/.cache/meshhook-guide/meshhook``) — see ``meshhook_source.py``.
+
+Pages find it in ``MESHHOOK_DIR``. The tier is strict: a strict run fails when MeshHook cannot be had.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import meshhook_source
+from .interface import Backend, BackendUnavailable, Plan
+
+if TYPE_CHECKING:
+    from ..page import PageSession
+
+
+class MeshHook(Backend):
+    name = "meshhook"
+    tiers = {"meshhook": "MeshHook's source code"}
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.checkout: Path | None = None
+        self.commit: str | None = None
+
+    def start(self, plan: Plan) -> None:
+        given = os.environ.get("GUIDE_MESHHOOK_CHECKOUT")
+        try:
+            if given:
+                self.checkout = Path(given).resolve()
+                if not self.checkout.is_dir():
+                    raise BackendUnavailable(f"GUIDE_MESHHOOK_CHECKOUT={given} is not a directory")
+                self.commit = meshhook_source.head(self.checkout)
+            else:
+                source, ref, cache = meshhook_source.settings()
+                self.checkout, self.commit = meshhook_source.obtain(source, ref, cache, plan.say)
+        except meshhook_source.SourceError as error:
+            if given:
+                raise BackendUnavailable(f"GUIDE_MESHHOOK_CHECKOUT={given} cannot be used: {error}") from None
+            raise BackendUnavailable(str(error)) from None
+        if not (self.checkout / "package.json").is_file():
+            raise BackendUnavailable(f"{self.checkout} has no package.json: not a MeshHook checkout")
+
+    def sweep_leftovers(self) -> str:
+        removed = meshhook_source.sweep(meshhook_source.settings()[2])
+        return f"removed {removed} unfinished MeshHook clones of interrupted runs" if removed else ""
+
+    def describe(self) -> dict:
+        return {"checkout": str(self.checkout), "commit": self.commit}
+
+    def attach(self, description: dict) -> None:
+        self.checkout = Path(description["checkout"])
+        self.commit = description["commit"]
+
+    def page_environment(self, page: PageSession) -> dict[str, str]:
+        return {"MESHHOOK_DIR": str(self.checkout)}
+
+    def report_environment(self) -> str | None:
+        return self.commit
+
+    @classmethod
+    def environment_words(cls, value) -> str:
+        return f"MeshHook {str(value)[:7]}" if value else "no MeshHook checkout"
