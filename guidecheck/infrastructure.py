@@ -13,7 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .blocks import Block, page_blocks
+from .blocks import Block, read_blocks
+from .pages import SOURCE, page_name, pages_under
 from .run import RunContext, Settings
 
 POSTGRES_IMAGE = os.environ.get("GUIDE_POSTGRES_IMAGE", "meshhook-guide/postgres:17")
@@ -22,9 +23,8 @@ POSTGRES_IMAGE = os.environ.get("GUIDE_POSTGRES_IMAGE", "meshhook-guide/postgres
 def image_blocks(root: Path) -> dict[str, Block]:
     """Dockerfile blocks that name an image the engine itself uses, by tag."""
     found = {}
-    for path in sorted((root / "source").rglob("*.md")):
-        page = path.relative_to(root).as_posix()
-        for block in page_blocks(path.read_text(), page):
+    for path in pages_under(root / SOURCE):
+        for block in read_blocks(path, page_name(path, root)):
             if isinstance(block, Block) and block.options.image:
                 found[block.options.image] = block
     return found
@@ -36,9 +36,8 @@ def _say(message: str) -> None:
 
 def _needs_postgres(pages: list[Path], root: Path) -> bool:
     for path in pages:
-        page = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         if any(isinstance(b, Block) and b.uses_postgres and not b.options.skip
-               for b in page_blocks(path.read_text(), page)):
+               for b in read_blocks(path, page_name(path, root))):
             return True
     return False
 
@@ -46,8 +45,9 @@ def _needs_postgres(pages: list[Path], root: Path) -> bool:
 def _wanted_images(pages: list[Path], root: Path, wants_postgres: bool) -> dict[str, Block]:
     """The guide's own images this run needs: the server's, and any a selected page names."""
     recipes = image_blocks(root)
-    texts = [path.read_text() for path in pages]
-    wanted = {tag: block for tag, block in recipes.items() if any(tag in text for text in texts)}
+    # Bytes, not text: a page that is not UTF-8 is reported as that page's error, not here.
+    texts = [path.read_bytes() for path in pages]
+    wanted = {tag: block for tag, block in recipes.items() if any(tag.encode() in text for text in texts)}
     if wants_postgres and POSTGRES_IMAGE in recipes:
         wanted[POSTGRES_IMAGE] = recipes[POSTGRES_IMAGE]
     return wanted

@@ -100,7 +100,7 @@ class RunContext:
         if self.docker_version:
             from .backends import docker
             env["COMPOSE_PROJECT_NAME"] = docker.compose_project_name(self.settings.run_id, page.key)
-            env["GUIDE_PAGE_LABEL"] = page.key  # read by the docker shim
+            env[docker.PAGE_ENV] = page.key  # read by the docker shim
         if self.postgres is not None:
             page.database = f"p_{page.key}"
             self.postgres.create_page_database(page.database)

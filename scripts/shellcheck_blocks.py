@@ -36,10 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from guidecheck.blocks import Block, page_blocks  # noqa: E402
+from guidecheck.blocks import Block, read_blocks  # noqa: E402
 from guidecheck.transcript import CONSOLE_CONTINUATION, CONSOLE_PROMPT, parse  # noqa: E402
+from guidecheck.vocabulary import SHELL_LANGUAGES  # noqa: E402
 
-SHELL_LANGUAGES = {"bash", "sh", "shell"}
 LEVELS = ["style", "info", "warning", "error"]  # ShellCheck's severities, least severe first
 ERREXIT = "set -euo pipefail\n"  # how the engine runs a script block (guidecheck.vocabulary.INTERPRETERS)
 # One ``cd`` and nothing else on the command line (no list, pipe, background or second line).
@@ -96,7 +96,7 @@ def block_script(block: Block) -> Script | None:
 
 def page_scripts(path: Path, name: str) -> list[Script]:
     scripts = []
-    for block in page_blocks(path.read_text(encoding="utf-8"), name):
+    for block in read_blocks(path, name):
         if isinstance(block, Block):
             script = block_script(block)
             if script is not None:
