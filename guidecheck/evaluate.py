@@ -11,7 +11,7 @@ import shlex
 import time
 from collections.abc import Callable
 
-from . import files, transcript
+from . import files, psql_layout, transcript
 from .blocks import Block, BlockError
 from .page import PageSession
 from .redact import redact
@@ -141,7 +141,7 @@ def _compare(block: Block, page: PageSession, step: transcript.Step, actual: lis
     expected = [normalise(line) for line in step.expected]
     got = [normalise(line) for line in actual]
     if unordered:
-        expected, got = _sorted_rows(expected), _sorted_rows(got)
+        expected, got = psql_layout.sorted_rows(expected), psql_layout.sorted_rows(got)
     if transcript.matches(expected, got):
         return None
     if page.context.settings.update:
@@ -194,30 +194,6 @@ def run_sql(block: Block, page: PageSession) -> None:
         raise Failure(f"{block.where}: SQL failed (psql exited {result.status})\n{_tail(output)}")
 
 
-def _psql_normalise(line: str) -> str:
-    """Column padding and separator widths are layout, not content."""
-    line = line.strip()
-    if line and set(line) <= set("-+ "):  # the rule under a result's header
-        return re.sub(r"-+", "-", line.replace(" ", ""))
-    return re.sub(r"\s*\|\s*", " | ", re.sub(r" {2,}", " ", line))
-
-
-def _sorted_rows(lines: list[str]) -> list[str]:
-    """Sort the data rows between a result's header separator and its ``(N rows)`` footer."""
-    out, rows, in_rows = [], [], False
-    for line in lines:
-        if in_rows and re.fullmatch(r"\(\d+ rows?\)", line.strip()):
-            out.extend(sorted(rows))
-            rows, in_rows = [], False
-        if in_rows:
-            rows.append(line)
-            continue
-        out.append(line)
-        if set(line.strip()) <= {"-", "+"} and line.strip():
-            in_rows = True
-    return out + sorted(rows)
-
-
 def run_psql(block: Block, page: PageSession) -> None:
     steps = transcript.parse(block.body, block.body_line, transcript.PSQL_PROMPT,
                              transcript.PSQL_CONTINUATION)
@@ -228,7 +204,7 @@ def run_psql(block: Block, page: PageSession) -> None:
     for number, step in enumerate(steps):
         output = _PSQL_ERROR_AT.sub("", outputs.get(number, ""))  # as psql shows it interactively
         differs = _compare(block, page, step, transcript.terminal_lines(output.strip("\n")),
-                           _psql_normalise, block.options.unordered)
+                           psql_layout.normalise, block.options.unordered)
         if differs:
             raise Failure(f"{block.where}: result of the statement at line {step.line} differs from "
                           f"the page\n{_indent(step.text, '  => ')}\n{differs}")

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from guidecheck.blocks import Block, read_blocks  # noqa: E402
 from guidecheck.transcript import CONSOLE_CONTINUATION, CONSOLE_PROMPT, parse  # noqa: E402
+from guidecheck.pages import SOURCE  # noqa: E402
 from guidecheck.vocabulary import SHELL_LANGUAGES  # noqa: E402
 
 LEVELS = ["style", "info", "warning", "error"]  # ShellCheck's severities, least severe first
@@ -147,7 +148,7 @@ def display_name(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("paths", nargs="*", default=[str(ROOT / "source")],
+    parser.add_argument("paths", nargs="*", default=[str(ROOT / SOURCE)],
                         help="pages or directories of pages (default: the guide's source/)")
     parser.add_argument("--fail-on", choices=LEVELS, default="warning",
                         help="the least severe finding that fails the run (default: warning)")

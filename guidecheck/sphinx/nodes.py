@@ -6,7 +6,7 @@ from docutils import nodes
 from sphinx.directives.code import CodeBlock
 from sphinx.util.docutils import SphinxDirective
 
-from ..vocabulary import sphinx_option_spec
+from ..vocabulary import CODE_DIRECTIVES, sphinx_option_spec
 from .state import state
 
 
@@ -67,7 +67,7 @@ def setup(app) -> None:
     app.add_node(verified_block, html=(visit_verified_block, depart_verified_block))
     app.add_node(page_status)
     app.add_node(verification_summary)
-    for name in ("code-block", "code", "sourcecode"):
+    for name in CODE_DIRECTIVES:
         app.add_directive(name, GuideCodeBlock, override=True)
     app.add_directive("verification-summary", VerificationSummary)
     app.add_directive("verification-status", VerificationStatus)

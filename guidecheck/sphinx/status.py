@@ -33,6 +33,8 @@ def tool_name(check: str) -> str:
 
 def duration(seconds: float) -> str:
     """``0.4 s``, ``12 s``, ``2 min 5 s``: how long a step took, as a reader reads it."""
+    if seconds < 0.05:
+        return "under 0.1 s"
     if seconds < 10:
         return f"{seconds:.1f} s"
     if seconds < 60:
