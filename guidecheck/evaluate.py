@@ -14,6 +14,7 @@ from collections.abc import Callable
 from . import files, psql_layout, transcript
 from .blocks import Block, BlockError
 from .page import PageSession
+from .pages import location
 from .redact import redact
 from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SHELL_LANGUAGES, SQL
 
@@ -148,7 +149,7 @@ def _compare(block: Block, page: PageSession, step: transcript.Step, actual: lis
         page.updates.append((block, step, transcript.updated(step.expected, actual)))
         return None
     # Matching ignores layout; the diff shows the lines as written and as printed.
-    return transcript.diff(step.expected, actual, f"{block.page}:{step.line + 1}", normalise)
+    return transcript.diff(step.expected, actual, location(block.page, step.line + 1), normalise)
 
 
 def run_script(block: Block, page: PageSession) -> None:
@@ -172,7 +173,7 @@ def _psql_locations(block: Block, output: str, sql_file: str) -> str:
     def to_page(match: re.Match) -> str:
         if not match.group(1).endswith(sql_file):
             return match.group(0)
-        return f"{block.page}:{block.body_line + int(match.group(2)) - 1}: "
+        return location(block.page, block.body_line + int(match.group(2)) - 1) + ": "
     return _PSQL_ERROR_AT.sub(to_page, output)
 
 

@@ -22,7 +22,7 @@ from .report import BlockEntry, Report
 from .run import RunContext, Settings, meshhook_commit
 from .shell import become_subreaper
 from . import infrastructure
-from .pages import SOURCE, PAGE_SUFFIX, page_name, pages_under
+from .pages import SOURCE, PAGE_SUFFIX, location, page_name, pages_under
 
 _WORKER_KEY = "guidecheck"
 _ENTRY = "guidecheck_entry"
@@ -212,7 +212,7 @@ def _missing_from_report(config: pytest.Config, report: Report) -> list[str]:
         page = page_name(path, root)
         for block in read_blocks(path, page):
             if (page, block.line) not in report.blocks:
-                missing.append(f"{page}:{block.line}")
+                missing.append(location(page, block.line))
     return missing
 
 

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from guidecheck.blocks import Block, read_blocks  # noqa: E402
 from guidecheck.transcript import CONSOLE_CONTINUATION, CONSOLE_PROMPT, parse  # noqa: E402
-from guidecheck.pages import SOURCE  # noqa: E402
+from guidecheck.pages import SOURCE, location  # noqa: E402
 from guidecheck.vocabulary import SHELL_LANGUAGES  # noqa: E402
 
 LEVELS = ["style", "info", "warning", "error"]  # ShellCheck's severities, least severe first
@@ -68,7 +68,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.page}:{self.line}: SC{self.code} {self.level}: {self.message}"
+        return f"{location(self.page, self.line)}: SC{self.code} {self.level}: {self.message}"
 
 
 def block_script(block: Block) -> Script | None:
@@ -110,7 +110,7 @@ def shellcheck(script: Script, executable: str) -> list[Finding]:
                             capture_output=True, text=True, timeout=120)
     # 0: clean, 1: findings; anything else is ShellCheck failing to run.
     if result.returncode not in (0, 1):
-        raise RuntimeError(f"shellcheck failed on the block at {script.page}:{script.block_line}: "
+        raise RuntimeError(f"shellcheck failed on the block at {location(script.page, script.block_line)}: "
                            f"{result.stderr.strip()}")
     findings = []
     for comment in json.loads(result.stdout or "{}").get("comments", []):
