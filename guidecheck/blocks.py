@@ -10,7 +10,7 @@ from .fences import Fence, find_fences
 from .files import PARSERS
 from .frontmatter import FrontMatterError, page_settings
 from .pages import PageError, location, read_page
-from .transcript import CONSOLE_PROMPT, PSQL_PROMPT
+from .transcript import CONSOLE_PROMPT, CONSOLE_PROMPT_TEXT, PSQL_PROMPT, PSQL_PROMPT_TEXT
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
                          PROSE_DIRECTIVES, PSQL, SCRIPT, SQL, BlockOptions, OptionError, parse_options)
 
@@ -136,9 +136,9 @@ def _check_consistency(block: Block, refuse) -> None:
     if options.hidden and options.skip:
         raise refuse("a hidden block cannot be skipped: readers would never see the reason")
     if block.kind == CONSOLE and not options.skip and not CONSOLE_PROMPT.match(block.body.lstrip()):
-        raise refuse("a console transcript must start with a '$ ' command line")
+        raise refuse(f"a console transcript must start with a '{CONSOLE_PROMPT_TEXT}' command line")
     if block.kind == PSQL and not options.skip and not PSQL_PROMPT.match(block.body.lstrip()):
-        raise refuse("a psql transcript must start with a '=> ' statement line")
+        raise refuse(f"a psql transcript must start with a '{PSQL_PROMPT_TEXT}' statement line")
 
 
 def page_blocks(text: str, page: str) -> list[Block | BlockError]:

@@ -122,7 +122,7 @@ def run_console(block: Block, page: PageSession) -> None:
                              transcript.CONSOLE_CONTINUATION)
     remaining = _deadline(block)
     for number, step in enumerate(steps):
-        shown = _indent(step.text, "  $ ")
+        shown = _indent(step.text, "  " + transcript.CONSOLE_PROMPT_TEXT)
         result = page.shell.bash(step.text, timeout=remaining(), name=f"L{step.line}")
         if result.timed_out:
             raise _timed_out(block, shown, result.output)
@@ -208,7 +208,7 @@ def run_psql(block: Block, page: PageSession) -> None:
                            psql_layout.normalise, block.options.unordered)
         if differs:
             raise Failure(f"{block.where}: result of the statement at line {step.line} differs from "
-                          f"the page\n{_indent(step.text, '  => ')}\n{differs}")
+                          f"the page\n{_indent(step.text, '  ' + transcript.PSQL_PROMPT_TEXT)}\n{differs}")
     if result.status != 0:
         raise Failure(f"{block.where}: psql exited {result.status}\n{_tail(result.output)}")
 

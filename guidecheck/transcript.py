@@ -68,6 +68,8 @@ def parse(body: str, body_line: int, prompt: re.Pattern, continuation: re.Patter
     return steps
 
 
+# The prompts as pages write them (and messages show them), and as the parser recognises them.
+CONSOLE_PROMPT_TEXT, PSQL_PROMPT_TEXT = "$ ", "=> "
 CONSOLE_PROMPT = re.compile(r"^\$ ?")
 CONSOLE_CONTINUATION = re.compile(r"^> ?")
 PSQL_PROMPT = re.compile(r"^\w*=[>#] ?")
