@@ -104,3 +104,23 @@ def test_a_page_that_is_not_utf8_is_its_own_error_and_no_other_pages(run_pages, 
                           capture_output=True, text=True, env={"PYTHONPATH": str(infrastructure.Path(
                               infrastructure.__file__).parents[1])})
     assert lint.returncode == 1 and lint.stdout.startswith("source/bad.md:4: not valid UTF-8 at byte 30")
+
+
+NO_SESSION = """
+import guidecheck.evaluate as _evaluate
+
+class _NoSession:
+    def __init__(self, page, context):
+        raise OSError("no space left on device")
+
+_evaluate.PageSession = _NoSession
+"""
+
+
+def test_a_page_whose_session_cannot_start_fails_once_and_runs_nothing(run_pages):
+    run = run_pages({"demo.md": PAGE}, conftest_extra=NO_SESSION)
+    assert run.status == 1
+    assert run.outcome("source/demo.md", 3)["reason"] == ("source/demo.md:3: the page's session could not start: "
+                                                          "OSError: no space left on device")
+    for line in (7, 13):
+        assert run.outcome("source/demo.md", line)["reason"] == "not run: an earlier step failed at source/demo.md:3"
