@@ -329,6 +329,17 @@ def test_a_block_the_tests_cannot_run_fails_the_build(tmp_path, case):
     assert f"bad.md:{line}: WARNING" in result.stderr, result.stderr
 
 
+def test_a_page_that_is_not_utf8_is_one_warning_naming_it_not_a_crash(tmp_path):
+    source = small_site(tmp_path, {"bad.md": "# Bad\n\nplaceholder\n\n```console\n$ true\n```\n"})
+    (source / "bad.md").write_bytes((source / "bad.md").read_bytes().replace(b"placeholder", b"caf\xe9"))
+    result = sphinx_build(source, tmp_path / "html", tmp_path, None)
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and warnings[0].endswith(
+        "bad.md:3: WARNING: not valid UTF-8 at byte 10 (invalid continuation byte): save the page as UTF-8 "
+        "[guidecheck.block]"), result.stderr
+
+
 GOOD_PAGE = """
     # Every kind of block
 

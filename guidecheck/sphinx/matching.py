@@ -7,14 +7,15 @@ indented code block, say) and any block the engine found that Sphinx did not ren
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.util import logging
 
 from .. import transcript
-from ..blocks import Block, BlockError, read_blocks
-from ..pages import PAGE_SUFFIX
+from ..blocks import Block, BlockError, page_blocks
+from ..pages import PAGE_SUFFIX, PageError, read_page
 from ..vocabulary import CONSOLE, FILE, PSQL
 from .nodes import page_status, verified_block
 from .state import page_of, state
@@ -53,7 +54,10 @@ def doctree_read(app, doctree: nodes.document) -> None:
     if source.suffix != PAGE_SUFFIX:
         return
     page = page_of(app, docname)
-    found = read_blocks(source, page)
+    try:
+        found = page_blocks(read_page(source, page), page)
+    except PageError:
+        return  # named once, before reading (refuse_unreadable); its blocks cannot be known
     blocks: dict[int, Block] = {}
     for item in found:
         if isinstance(item, Block):
@@ -104,5 +108,41 @@ def doctree_read(app, doctree: nodes.document) -> None:
             doctree.insert(0, holder)
 
 
+# Sphinx's own reading of a page that is not UTF-8 would crash the build; once the page is named in a
+# warning, Sphinx reads it with this codec instead: UTF-8, undecodable bytes shown as U+FFFD.
+_LENIENT = "guidecheck_lenient_utf_8"
+_UTF8 = codecs.lookup("utf-8-sig")
+
+
+class _LenientDecoder(_UTF8.incrementaldecoder):
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__("replace")
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name != _LENIENT:
+        return None
+    return codecs.CodecInfo(_UTF8.encode, lambda data, errors="strict": _UTF8.decode(data, "replace"),
+                            incrementalencoder=_UTF8.incrementalencoder, incrementaldecoder=_LenientDecoder,
+                            streamreader=_UTF8.streamreader, streamwriter=_UTF8.streamwriter, name=_LENIENT)
+
+
+codecs.register(_find_codec)
+
+
+def refuse_unreadable(app, env, docnames: list[str]) -> None:
+    """A page that is not UTF-8 is a warning naming it (page:line, byte), not a crash of the build."""
+    for docname in docnames:
+        path = Path(env.doc2path(docname))
+        if path.suffix != PAGE_SUFFIX:
+            continue
+        try:
+            read_page(path, page_of(app, docname))
+        except PageError as error:
+            _warn(error.message, (docname, error.line))
+            env.settings["input_encoding"] = _LENIENT
+
+
 def setup(app) -> None:
+    app.connect("env-before-read-docs", refuse_unreadable)
     app.connect("doctree-read", doctree_read)
