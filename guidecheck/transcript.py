@@ -101,10 +101,10 @@ def _compiled(expected: str) -> re.Pattern | None:
 
 
 def line_matches(expected: str, actual: str) -> bool:
-    pattern = _compiled(expected.rstrip())
-    if pattern is None:
-        return expected.rstrip() == actual.rstrip()
-    return pattern.fullmatch(actual.rstrip()) is not None
+    expected, actual = expected.rstrip(), actual.rstrip()
+    if ANY_TEXT not in expected and not expected.endswith(REGEX_SUFFIX):
+        return expected == actual  # literal: no pattern to compile or cache
+    return _compiled(expected).fullmatch(actual) is not None
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:
