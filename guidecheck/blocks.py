@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .backends import registry
 from .fences import Fence, find_fences
 from .files import PARSERS
 from .frontmatter import FrontMatterError, page_settings
+from .pages import PageError, location, read_page
+from .transcript import CONSOLE_PROMPT, CONSOLE_PROMPT_TEXT, PSQL_PROMPT, PSQL_PROMPT_TEXT
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
                          PROSE_DIRECTIVES, PSQL, SCRIPT, SQL, BlockOptions, OptionError, parse_options)
 
@@ -20,7 +22,7 @@ class BlockError(Exception):
     """A block the engine refuses; always names page:line."""
 
     def __init__(self, page: str, line: int, message: str) -> None:
-        super().__init__(f"{page}:{line}: {message}")
+        super().__init__(location(page, line) + ": " + message)
         self.page, self.line, self.message = page, line, message
         self.start = self.end = 0  # where the refused fence is, once known
         self.fence_line = line  # its opening line (``line`` may point at one of its options)
@@ -60,7 +62,7 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.page}:{self.line}"
+        return location(self.page, self.line)
 
 
 def classify(fence: Fence, page: str) -> Block | None:
@@ -103,6 +105,9 @@ def classify(fence: Fence, page: str) -> Block | None:
 
 def _check_consistency(block: Block, refuse) -> None:
     options = block.options
+    if block.kind == FILE and options.caption and not (options.file_path or options.skip):
+        raise refuse(f"the caption {options.caption!r} of a {block.language} block must be the file's path "
+                     "relative to the reader's directory (no '/' at the start, no '.' or '..' parts)")
     if block.kind == FILE and not (options.file_path or options.skip):
         raise refuse(f"a {block.language} block must name the file it is (:caption: path/to/file) "
                      "or say why it is not tested (:skip: reason)")
@@ -119,10 +124,10 @@ def _check_consistency(block: Block, refuse) -> None:
         raise refuse(":unordered: applies only to psql transcripts")
     if options.hidden and options.skip:
         raise refuse("a hidden block cannot be skipped: readers would never see the reason")
-    if block.kind == CONSOLE and not options.skip and not block.body.lstrip().startswith("$ "):
-        raise refuse("a console transcript must start with a '$ ' command line")
-    if block.kind == PSQL and not options.skip and not re.match(r"\s*\w*=[>#] ", block.body):
-        raise refuse("a psql transcript must start with a '=> ' statement line")
+    if block.kind == CONSOLE and not options.skip and not CONSOLE_PROMPT.match(block.body.lstrip()):
+        raise refuse(f"a console transcript must start with a '{CONSOLE_PROMPT_TEXT}' command line")
+    if block.kind == PSQL and not options.skip and not PSQL_PROMPT.match(block.body.lstrip()):
+        raise refuse(f"a psql transcript must start with a '{PSQL_PROMPT_TEXT}' statement line")
 
 
 def page_blocks(text: str, page: str) -> list[Block | BlockError]:
@@ -146,3 +151,12 @@ def page_blocks(text: str, page: str) -> list[Block | BlockError]:
         if block is not None:
             found.append(block)
     return found
+
+
+def read_blocks(path: Path, page: str) -> list[Block | BlockError]:
+    """Every code block of the page at *path*; a page that cannot be read is one refused block."""
+    try:
+        text = read_page(path, page)
+    except PageError as error:
+        return [BlockError(page, error.line, error.message)]
+    return page_blocks(text, page)

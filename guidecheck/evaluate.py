@@ -11,13 +11,12 @@ import shlex
 import time
 from collections.abc import Callable
 
-import pytest
-
-from . import files, transcript
+from . import files, psql_layout, transcript
 from .blocks import Block, BlockError
 from .page import PageSession
+from .pages import location
 from .redact import redact
-from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SQL
+from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SHELL_LANGUAGES, SQL
 
 _TAIL = 20
 _PSQL_MARK = "@@guidecheck-step-{}@@"  # echoed before each statement, to split psql's output
@@ -25,8 +24,17 @@ _PSQL_MARK_LINE = re.compile("^" + re.escape(_PSQL_MARK).replace(r"\{\}", r"(\d+
 _PSQL_ERROR_AT = re.compile(r"psql:(\S+?):(\d+): ")  # how psql prefixes an error in a script
 
 
+# How psql runs a SQL block (stop at the first error) and a psql transcript (errors are expected output).
+SQL_FLAGS = "-X -q -v ON_ERROR_STOP=1"
+PSQL_FLAGS = "-X -v ON_ERROR_STOP=0"
+
+
 class Failure(Exception):
     """The block did not behave as the page says."""
+
+
+class Skip(Exception):
+    """The block is not run; the message is the reason readers see (the pytest integration skips it)."""
 
 
 def evaluate(example) -> str | None:
@@ -36,20 +44,26 @@ def evaluate(example) -> str | None:
         return str(block)
     namespace = example.namespace
     context = namespace["guide_run"]
+    if block.options.skip:
+        raise Skip(block.options.skip)
+    if namespace.get("page_failed_at"):
+        raise Skip(f"not run: an earlier step failed at {namespace['page_failed_at']}")
     if "page" not in namespace:
-        namespace["page"] = PageSession(block.page, context)
+        try:
+            namespace["page"] = PageSession(block.page, context)
+        except Exception as error:  # no workspace or database: no block of this page can run
+            namespace["page_failed_at"] = block.where
+            return f"{block.where}: the page's session could not start: {_described(error)}"
     page: PageSession = namespace["page"]
 
-    if block.options.skip:
-        pytest.skip(block.options.skip)
     if page.failed_at:
-        pytest.skip(f"not run: an earlier step failed at {page.failed_at}")
+        raise Skip(f"not run: an earlier step failed at {page.failed_at}")
     missing = context.missing(block)
     if missing:
         if context.strict_failure(missing):
             page.failed_at = block.where
             return f"{block.where}: {context.reason(missing)}, and this is a strict run where it must run"
-        pytest.skip(context.reason(missing))
+        raise Skip(context.reason(missing))
 
     run = RUNNERS[block.kind]
     deadline = time.monotonic() + (block.options.retry or 0)
@@ -59,15 +73,20 @@ def evaluate(example) -> str | None:
         try:
             run(block, page)
             return None
-        except Failure as failure:
+        except Exception as error:  # a runner's defect fails its block like any failure: no later block runs
             if time.monotonic() < deadline:
                 time.sleep(1)
                 continue
             page.failed_at = block.where
-            message = str(failure)
+            message = str(error) if isinstance(error, Failure) else \
+                f"{block.where}: the engine could not run this block: {_described(error)}"
             if block.options.retry:
                 message += f"\n(still failing after {attempts} attempts over {block.options.retry:g} s)"
             return redact(message, page.shell.env)
+
+
+def _described(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 # -- runners ----------------------------------------------------------------------------------
@@ -103,7 +122,7 @@ def run_console(block: Block, page: PageSession) -> None:
                              transcript.CONSOLE_CONTINUATION)
     remaining = _deadline(block)
     for number, step in enumerate(steps):
-        shown = _indent(step.text, "  $ ")
+        shown = _indent(step.text, "  " + transcript.CONSOLE_PROMPT_TEXT)
         result = page.shell.bash(step.text, timeout=remaining(), name=f"L{step.line}")
         if result.timed_out:
             raise _timed_out(block, shown, result.output)
@@ -123,19 +142,19 @@ def _compare(block: Block, page: PageSession, step: transcript.Step, actual: lis
     expected = [normalise(line) for line in step.expected]
     got = [normalise(line) for line in actual]
     if unordered:
-        expected, got = _sorted_rows(expected), _sorted_rows(got)
+        expected, got = psql_layout.sorted_rows(expected), psql_layout.sorted_rows(got)
     if transcript.matches(expected, got):
         return None
     if page.context.settings.update:
         page.updates.append((block, step, transcript.updated(step.expected, actual)))
         return None
     # Matching ignores layout; the diff shows the lines as written and as printed.
-    return transcript.diff(step.expected, actual, f"{block.page}:{step.line + 1}", normalise)
+    return transcript.diff(step.expected, actual, location(block.page, step.line + 1), normalise)
 
 
 def run_script(block: Block, page: PageSession) -> None:
     name = f"L{block.line}"
-    if block.language in ("bash", "sh", "shell"):
+    if block.language in SHELL_LANGUAGES:
         result = page.shell.bash(block.body, timeout=block.options.timeout, errexit=True, name=name)
     else:
         suffix = ".py" if block.language == "python" else ".js"
@@ -154,7 +173,7 @@ def _psql_locations(block: Block, output: str, sql_file: str) -> str:
     def to_page(match: re.Match) -> str:
         if not match.group(1).endswith(sql_file):
             return match.group(0)
-        return f"{block.page}:{block.body_line + int(match.group(2)) - 1}: "
+        return location(block.page, block.body_line + int(match.group(2)) - 1) + ": "
     return _PSQL_ERROR_AT.sub(to_page, output)
 
 
@@ -162,7 +181,7 @@ def _psql(block: Block, page: PageSession, script: str, flags: str, what: str):
     """Run a psql script in the page's session (its PG* variables); a timeout is a Failure."""
     path = page.shell.scratch / f"L{block.line}.sql"
     path.write_text(script)
-    result = page.shell.bash(f"psql -X {flags} -f {shlex.quote(str(path))}", timeout=block.options.timeout,
+    result = page.shell.bash(f"psql {flags} -f {shlex.quote(str(path))}", timeout=block.options.timeout,
                              name=f"L{block.line}-sql")
     if result.timed_out:
         raise _timed_out(block, f"  ({what})", result.output)
@@ -170,50 +189,26 @@ def _psql(block: Block, page: PageSession, script: str, flags: str, what: str):
 
 
 def run_sql(block: Block, page: PageSession) -> None:
-    result, sql_file = _psql(block, page, block.body, "-q -v ON_ERROR_STOP=1", "sql block")
+    result, sql_file = _psql(block, page, block.body, SQL_FLAGS, "sql block")
     if result.status != block.options.exit:
         output = _psql_locations(block, result.output, sql_file)
         raise Failure(f"{block.where}: SQL failed (psql exited {result.status})\n{_tail(output)}")
-
-
-def _psql_normalise(line: str) -> str:
-    """Column padding and separator widths are layout, not content."""
-    line = line.strip()
-    if line and set(line) <= set("-+ "):  # the rule under a result's header
-        return re.sub(r"-+", "-", line.replace(" ", ""))
-    return re.sub(r"\s*\|\s*", " | ", re.sub(r" {2,}", " ", line))
-
-
-def _sorted_rows(lines: list[str]) -> list[str]:
-    """Sort the data rows between a result's header separator and its ``(N rows)`` footer."""
-    out, rows, in_rows = [], [], False
-    for line in lines:
-        if in_rows and re.fullmatch(r"\(\d+ rows?\)", line.strip()):
-            out.extend(sorted(rows))
-            rows, in_rows = [], False
-        if in_rows:
-            rows.append(line)
-            continue
-        out.append(line)
-        if set(line.strip()) <= {"-", "+"} and line.strip():
-            in_rows = True
-    return out + sorted(rows)
 
 
 def run_psql(block: Block, page: PageSession) -> None:
     steps = transcript.parse(block.body, block.body_line, transcript.PSQL_PROMPT,
                              transcript.PSQL_CONTINUATION)
     script = "".join(f"\\echo {_PSQL_MARK.format(n)}\n{step.text}\n" for n, step in enumerate(steps))
-    result, _ = _psql(block, page, script, "-v ON_ERROR_STOP=0", "psql transcript")
+    result, _ = _psql(block, page, script, PSQL_FLAGS, "psql transcript")
     parts = _PSQL_MARK_LINE.split(result.output)
     outputs = {int(parts[i]): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
     for number, step in enumerate(steps):
         output = _PSQL_ERROR_AT.sub("", outputs.get(number, ""))  # as psql shows it interactively
         differs = _compare(block, page, step, transcript.terminal_lines(output.strip("\n")),
-                           _psql_normalise, block.options.unordered)
+                           psql_layout.normalise, block.options.unordered)
         if differs:
             raise Failure(f"{block.where}: result of the statement at line {step.line} differs from "
-                          f"the page\n{_indent(step.text, '  => ')}\n{differs}")
+                          f"the page\n{_indent(step.text, '  ' + transcript.PSQL_PROMPT_TEXT)}\n{differs}")
     if result.status != 0:
         raise Failure(f"{block.where}: psql exited {result.status}\n{_tail(result.output)}")
 

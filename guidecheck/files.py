@@ -28,11 +28,18 @@ class InvalidFile(ValueError):
     """The file does not parse; the message names the line within the block when it can."""
 
 
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML error in one line: where (line of the text) and what, without PyYAML's excerpt."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
+
+
 def _yaml(text: str) -> None:
     try:
         list(yaml.safe_load_all(text))
     except yaml.YAMLError as error:
-        raise InvalidFile(str(error)) from None
+        raise InvalidFile(yaml_problem(error)) from None
 
 
 def _json(text: str) -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .files import yaml_problem
+
 KNOWN = {"files-from": "pages (relative to source/) whose file blocks this page starts with"}
 
 
@@ -36,7 +38,9 @@ def page_settings(text: str) -> PageSettings:
     try:
         data = yaml.safe_load(text[4:end]) or {}
     except yaml.YAMLError as error:
-        raise FrontMatterError(f"front matter is not valid YAML: {error}") from None
+        raise FrontMatterError(f"front matter is not valid YAML: {yaml_problem(error)}") from None
+    if not isinstance(data, dict):
+        raise FrontMatterError("front matter must be a mapping of settings (such as 'guide:')")
     guide = data.get("guide") or {}
     if not isinstance(guide, dict):
         raise FrontMatterError("'guide' in the front matter must be a mapping")

@@ -11,13 +11,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .blocks import BlockError, page_blocks
+from .blocks import BlockError, read_blocks
 
 
 def main(paths: list[str]) -> int:
     refused = 0
     for name in paths:
-        found = page_blocks(Path(name).read_text(), name)
+        found = read_blocks(Path(name), name)
         errors = [block for block in found if isinstance(block, BlockError)]
         for error in errors:
             print(error)

@@ -13,7 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from .blocks import page_blocks
+from .blocks import read_blocks
+from .pages import SOURCE, location, page_name, pages_under
 
 
 class MergeError(ValueError):
@@ -49,9 +50,9 @@ def unreported(merged: dict, root: Path) -> list[str]:
     """page:line of every block of the guide's pages that the merged report lacks."""
     seen = {(block["page"], block["line"]) for block in merged["blocks"]}
     missing = []
-    for path in sorted((root / "source").rglob("*.md")):
-        page = path.relative_to(root).as_posix()
-        missing += [f"{page}:{block.line}" for block in page_blocks(path.read_text(encoding="utf-8"), page)
+    for path in pages_under(root / SOURCE):
+        page = page_name(path, root)
+        missing += [location(page, block.line) for block in read_blocks(path, page)
                     if (page, block.line) not in seen]
     return missing
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import files
-from .blocks import Block, page_blocks
+from .blocks import Block, read_blocks
 from .frontmatter import page_settings
+from .pages import SOURCE, read_page
 from .shell import PageShell
 
 if TYPE_CHECKING:
@@ -63,10 +64,10 @@ class PageSession:
     def _write_files_from_earlier_pages(self) -> None:
         """What the reader saved on the pages this one builds on (front matter ``files-from``)."""
         root = self.context.settings.root
-        settings = page_settings((root / self.page).read_text())
+        settings = page_settings(read_page(root / self.page, self.page))
         for name in settings.files_from:
-            page = f"source/{name}"
-            for block in page_blocks((root / page).read_text(), page):
+            page = f"{SOURCE}/{name}"
+            for block in read_blocks(root / page, page):
                 if isinstance(block, Block) and block.options.file_path and not block.options.skip:
                     files.write(self.shell.cwd, block.options.file_path, block.body, block.options.mode)
 

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from .blocks import Block, BlockError, page_blocks
+from .blocks import Block, BlockError, read_blocks
+from .evaluate import Skip
 from .report import BlockEntry, Report
 from .run import RunContext, Settings
 from .shell import become_subreaper
 from . import infrastructure, shard
+from .pages import SOURCE, PAGE_SUFFIX, location, page_name, pages_under
 
 _WORKER_KEY = "guidecheck"
 _DEFAULT_REPORT = "build/verify/report.json"
@@ -84,20 +86,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _selected_pages(config: pytest.Config) -> list[Path]:
     """The pages this run may touch, known before collection so backends start only when needed."""
-    source = Path(config.rootpath) / "source"
+    source = Path(config.rootpath) / SOURCE
     pages: set[Path] = set()
     for arg in config.args or [str(source)]:
         path = Path(str(arg).split("::")[0]).resolve()
-        if path.is_file() and path.suffix == ".md":
+        if path.is_file() and path.suffix == PAGE_SUFFIX:
             pages.add(path)
         elif path.is_dir():
-            pages.update(p for p in path.rglob("*.md") if p.is_relative_to(source))
+            pages.update(p for p in pages_under(path) if p.is_relative_to(source))
         if source.is_relative_to(path) and source.is_dir():
-            pages.update(source.rglob("*.md"))
-    if _shard_key in config.stash:
-        root = Path(config.rootpath)
-        pages = {page for page in pages if page.relative_to(root).as_posix() in config.stash[_shard_key]}
-    return sorted(pages)
+            pages.update(pages_under(source))
+    # Pages the run is told to leave out (--ignore, --ignore-glob) are neither run nor expected.
+    return sorted(page for page in pages
+                  if not config.hook.pytest_ignore_collect(collection_path=page, config=config))
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -105,7 +106,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if _shard_key not in config.stash or collection_path.suffix != ".md":
         return None
     root = Path(config.rootpath)
-    if not collection_path.is_relative_to(root / "source"):
+    if not collection_path.is_relative_to(root / SOURCE):
         return None
     return collection_path.relative_to(root).as_posix() not in config.stash[_shard_key] or None
 
@@ -137,6 +138,15 @@ def pytest_configure_node(node) -> None:
 def guide_run(request: pytest.FixtureRequest) -> RunContext:
     """The run's settings and backends, for the pages' Sybil examples."""
     return request.config.stash[_context_key]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """The engine says Skip in its own terms; pytest hears a skip with the reader's reason."""
+    try:
+        return (yield)
+    except Skip as skip:
+        pytest.skip(str(skip))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -213,10 +223,10 @@ def _missing_from_report(config: pytest.Config, report: Report) -> list[str]:
     root = Path(config.rootpath)
     missing = []
     for path in config.stash.get(_pages_key, []):
-        page = path.relative_to(root).as_posix()
-        for block in page_blocks(path.read_text(), page):
+        page = page_name(path, root)
+        for block in read_blocks(path, page):
             if (page, block.line) not in report.blocks:
-                missing.append(f"{page}:{block.line}")
+                missing.append(location(page, block.line))
     return missing
 
 

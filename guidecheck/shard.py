@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from .blocks import Block, page_blocks
+from .blocks import Block, read_blocks
 
 _SPEC = re.compile(r"^(\d+)/(\d+)$")
 
@@ -45,8 +45,8 @@ def weights(root: Path, pages: list[str], report: Path | None = None) -> dict[st
             return {page: seconds[page] for page in pages}
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no usable report: fall back to counting blocks
-    return {page: float(sum(isinstance(block, Block) for block in
-                            page_blocks((root / page).read_text(encoding="utf-8"), page))) for page in pages}
+    return {page: float(sum(isinstance(block, Block) for block in read_blocks(root / page, page)))
+            for page in pages}
 
 
 def partition(weighted: dict[str, float], count: int) -> list[list[str]]:

@@ -21,6 +21,10 @@ ANY_LINES = "..."
 ANY_TEXT = "[..]"
 REGEX_SUFFIX = " (re)"
 
+# Beyond this many differing lines on each side, aligning them costs more than it shows a reader.
+_ALIGN_LIMIT = 2000
+_DIFF_LINES_SHOWN = 200
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -64,6 +68,8 @@ def parse(body: str, body_line: int, prompt: re.Pattern, continuation: re.Patter
     return steps
 
 
+# The prompts as pages write them (and messages show them), and as the parser recognises them.
+CONSOLE_PROMPT_TEXT, PSQL_PROMPT_TEXT = "$ ", "=> "
 CONSOLE_PROMPT = re.compile(r"^\$ ?")
 CONSOLE_CONTINUATION = re.compile(r"^> ?")
 PSQL_PROMPT = re.compile(r"^\w*=[>#] ?")
@@ -95,29 +101,28 @@ def _compiled(expected: str) -> re.Pattern | None:
 
 
 def line_matches(expected: str, actual: str) -> bool:
-    pattern = _compiled(expected.rstrip())
-    if pattern is None:
-        return expected.rstrip() == actual.rstrip()
-    return pattern.fullmatch(actual.rstrip()) is not None
+    expected, actual = expected.rstrip(), actual.rstrip()
+    if ANY_TEXT not in expected and not expected.endswith(REGEX_SUFFIX):
+        return expected == actual  # literal: no pattern to compile or cache
+    return _compiled(expected).fullmatch(actual) is not None
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:
-    """Whether the output matches, ``...`` lines matching any run of lines."""
-    memo: dict[tuple[int, int], bool] = {}
+    """Whether the output matches, ``...`` lines matching any run of lines.
 
-    def match_from(i: int, j: int) -> bool:
-        key = (i, j)
-        if key not in memo:
-            if i == len(expected):
-                result = j == len(actual)
-            elif expected[i].strip() == ANY_LINES:
-                result = match_from(i + 1, j) or (j < len(actual) and match_from(i, j + 1))
-            else:
-                result = j < len(actual) and line_matches(expected[i], actual[j]) and match_from(i + 1, j + 1)
-            memo[key] = result
-        return memo[key]
-
-    return match_from(0, 0)
+    Iterative: it keeps the output positions the expected lines so far can reach, so a 100,000-line
+    output costs a fraction of a second and there is no recursion to overflow.
+    """
+    # The positions in the output that the expected lines so far can have consumed, ascending.
+    reach: list[int] | range = [0]
+    for line in expected:
+        if line.strip() == ANY_LINES:
+            reach = range(reach[0], len(actual) + 1)  # a ``...`` may absorb any run of lines
+        else:
+            reach = [j + 1 for j in reach if j < len(actual) and line_matches(line, actual[j])]
+        if not reach:
+            return False
+    return reach[-1] == len(actual)
 
 
 def updated(expected: list[str], actual: list[str]) -> list[str]:
@@ -130,6 +135,8 @@ def updated(expected: list[str], actual: list[str]) -> list[str]:
     if matches(expected, actual):
         return list(expected)
     n, m = len(expected), len(actual)
+    if (n + 1) * (m + 1) > _ALIGN_LIMIT ** 2:
+        return list(actual)  # too long to align in memory: the literal output is still correct
     keep, replace = 1.0, 0.5
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
@@ -167,11 +174,45 @@ def updated(expected: list[str], actual: list[str]) -> list[str]:
     return result
 
 
+class _Aligned(difflib.SequenceMatcher):
+    """A matcher whose opcodes were computed elsewhere, for difflib's grouping into hunks."""
+
+    def __init__(self, opcodes: list[tuple[str, int, int, int, int]]) -> None:
+        super().__init__(None, [], [])
+        self._fixed = opcodes
+
+    def get_opcodes(self):
+        return self._fixed
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with common head and tail trimmed first and a bounded middle."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a_end, b_end = len(a) - tail, len(b) - tail
+    if min(a_end, b_end) - head > _ALIGN_LIMIT:
+        middle = [("replace", head, a_end, head, b_end)]
+    else:
+        middle = [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in
+                  difflib.SequenceMatcher(None, a[head:a_end], b[head:b_end], autojunk=False).get_opcodes()]
+    codes = [("equal", 0, head, 0, head)] if head else []
+    codes += [code for code in middle if code[1] != code[2] or code[3] != code[4]]
+    if tail:
+        codes.append(("equal", a_end, len(a), b_end, len(b)))
+    return codes or [("equal", 0, 0, 0, 0)]
+
+
 def diff(expected: list[str], actual: list[str], where: str,
          key: Callable[[str], str] = lambda line: line) -> str:
-    """A unified diff that aligns lines by ``key`` (layout-blind for psql) but shows them as written."""
-    matcher = difflib.SequenceMatcher(None, [key(line) for line in expected], [key(line) for line in actual],
-                                      autojunk=False)
+    """A unified diff that aligns lines by ``key`` (layout-blind for psql) but shows them as written.
+
+    Linear in the common head and tail, and bounded in what it prints, however long the output.
+    """
+    matcher = _Aligned(_opcodes([key(line) for line in expected], [key(line) for line in actual]))
     out = [f"--- expected ({where})", "+++ actual"]
     for group in matcher.get_grouped_opcodes(3):
         first, last = group[0], group[-1]
@@ -182,4 +223,7 @@ def diff(expected: list[str], actual: list[str], where: str,
                 continue
             out += ["-" + line for line in expected[i1:i2]]
             out += ["+" + line for line in actual[j1:j2]]
+    if len(out) > _DIFF_LINES_SHOWN + 2:
+        hidden = len(out) - _DIFF_LINES_SHOWN - 2
+        out = out[:_DIFF_LINES_SHOWN + 2] + [f"… {hidden} more lines of diff not shown"]
     return "\n".join(out)

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import yaml
 
-DATA = Path(__file__).resolve().parents[1] / "source" / "configuration" / "variables.yaml"
+from .pages import SOURCE
+
+DATA = Path(__file__).resolve().parents[1] / SOURCE / "configuration" / "variables.yaml"
 
 READERS = ("web", "worker", "build", "scripts", "none")
 PHASES = ("build", "runtime")

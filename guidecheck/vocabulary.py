@@ -51,6 +51,10 @@ INTERPRETERS: dict[str, list[str]] = {
     "js": ["node"],
 }
 
+# Language families: the scripts bash runs, and transcripts (prompts, then the expected output).
+SHELL_LANGUAGES = frozenset(name for name, command in INTERPRETERS.items() if command[0] == "bash")
+TRANSCRIPT_LANGUAGES = frozenset(name for name, kind in LANGUAGES.items() if kind in (CONSOLE, PSQL))
+
 DEFAULT_TIMEOUT = 60.0
 
 # Directives whose body is a code block.

@@ -36,10 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from guidecheck.blocks import Block, page_blocks  # noqa: E402
+from guidecheck.blocks import Block, read_blocks  # noqa: E402
 from guidecheck.transcript import CONSOLE_CONTINUATION, CONSOLE_PROMPT, parse  # noqa: E402
+from guidecheck.pages import SOURCE, location  # noqa: E402
+from guidecheck.vocabulary import SHELL_LANGUAGES  # noqa: E402
 
-SHELL_LANGUAGES = {"bash", "sh", "shell"}
 LEVELS = ["style", "info", "warning", "error"]  # ShellCheck's severities, least severe first
 ERREXIT = "set -euo pipefail\n"  # how the engine runs a script block (guidecheck.vocabulary.INTERPRETERS)
 # One ``cd`` and nothing else on the command line (no list, pipe, background or second line).
@@ -67,7 +68,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.page}:{self.line}: SC{self.code} {self.level}: {self.message}"
+        return f"{location(self.page, self.line)}: SC{self.code} {self.level}: {self.message}"
 
 
 def block_script(block: Block) -> Script | None:
@@ -96,7 +97,7 @@ def block_script(block: Block) -> Script | None:
 
 def page_scripts(path: Path, name: str) -> list[Script]:
     scripts = []
-    for block in page_blocks(path.read_text(encoding="utf-8"), name):
+    for block in read_blocks(path, name):
         if isinstance(block, Block):
             script = block_script(block)
             if script is not None:
@@ -109,7 +110,7 @@ def shellcheck(script: Script, executable: str) -> list[Finding]:
                             capture_output=True, text=True, timeout=120)
     # 0: clean, 1: findings; anything else is ShellCheck failing to run.
     if result.returncode not in (0, 1):
-        raise RuntimeError(f"shellcheck failed on the block at {script.page}:{script.block_line}: "
+        raise RuntimeError(f"shellcheck failed on the block at {location(script.page, script.block_line)}: "
                            f"{result.stderr.strip()}")
     findings = []
     for comment in json.loads(result.stdout or "{}").get("comments", []):
@@ -147,7 +148,7 @@ def display_name(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("paths", nargs="*", default=[str(ROOT / "source")],
+    parser.add_argument("paths", nargs="*", default=[str(ROOT / SOURCE)],
                         help="pages or directories of pages (default: the guide's source/)")
     parser.add_argument("--fail-on", choices=LEVELS, default="warning",
                         help="the least severe finding that fails the run (default: warning)")

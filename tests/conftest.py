@@ -35,12 +35,16 @@ class ScratchProject:
 
     root: Path
 
-    def write(self, pages: dict[str, str]) -> None:
+    def write(self, pages: dict[str, str | bytes], conftest_extra: str = "") -> None:
         for name, text in pages.items():
             path = self.root / "source" / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip())
-        (self.root / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+            if isinstance(text, bytes):  # exactly these bytes: a page that is not valid UTF-8, say
+                path.write_bytes(text)
+            else:
+                path.write_text(textwrap.dedent(text).lstrip())
+        conftest = (ROOT / "conftest.py").read_text() + textwrap.dedent(conftest_extra)
+        (self.root / "conftest.py").write_text(conftest)
         (self.root / "pytest.ini").write_text("[pytest]\n")
 
     def command(self, *args: str) -> list[str]:
@@ -63,8 +67,9 @@ def scratch_project(tmp_path: Path) -> ScratchProject:
 def run_pages(scratch_project: ScratchProject):
     """Write pages into a scratch project and verify them with the engine, as a contributor would."""
 
-    def run(pages: dict[str, str], *args: str, backends: bool = False) -> PageRun:
-        scratch_project.write(pages)
+    def run(pages: dict[str, str | bytes], *args: str, backends: bool = False,
+            conftest_extra: str = "") -> PageRun:
+        scratch_project.write(pages, conftest_extra)
         command = scratch_project.command(*args, *([] if backends else ["--guide-no-backends"]))
         done = subprocess.run(command, cwd=scratch_project.root, env=scratch_project.env,
                               capture_output=True, text=True, timeout=300)

@@ -131,4 +131,4 @@ def test_script_and_sql_blocks_that_name_a_file_are_files_not_runs():
 def test_file_paths_stay_plain_and_inside_the_readers_directory():
     for caption in ("../escape.yaml", "a/../../b.yaml", "./compose.yaml", "/etc/passwd"):
         error = only_error(f"```{{code-block}} yaml\n:caption: {caption}\n\na: 1\n```\n")
-        assert "must name the file" in error.message, caption
+        assert "must be the file's path relative to the reader's directory" in error.message, caption

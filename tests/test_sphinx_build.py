@@ -6,6 +6,7 @@ Each test runs ``sphinx-build -W`` in a subprocess with the repository's conf.py
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ for module in ("sphinx", "myst_parser", "furo", "sphinx_copybutton", "sphinx_des
 from bs4 import BeautifulSoup  # noqa: E402
 
 from guidecheck.blocks import Block, page_blocks  # noqa: E402
-from guidecheck.sphinx.report import tool_name  # noqa: E402
+from guidecheck.sphinx.status import duration, tool_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent  # conf.py is here
 SITE = ROOT  # pages are named relative to this directory
@@ -72,6 +73,11 @@ def fixture_report(blocks: list[Block]) -> dict:
     visible_runs[0]["outcome"] = "failed"
     visible_runs[1].update(outcome="skipped", reason="needs a Docker engine")
     visible_runs[2]["line"] += 1000  # the page changed since this run: no block there any more
+    # A long wait on the secrets page, for its time to follow.
+    secrets = [entry for entry, block in zip(entries, blocks, strict=True)
+               if block.page == "source/secrets.md" and entry["outcome"] == "passed" and not block.options.hidden]
+    if secrets:
+        secrets[0]["seconds"] = 95.0
     return {"schema": 1, "started": "2026-11-26T10:00:00Z", "finished": "2026-11-26T10:02:31Z",
             "environment": {"docker": "26.1.5", "postgres": "17.6", "meshhook": "11e288f5c0ffee",
                             "strict": True},
@@ -86,9 +92,10 @@ def expected_label(entry: dict | None, block: Block) -> str:
     if entry["outcome"] == "skipped":
         # the reason a page gives itself is shown once, under the block
         return "not executed" if entry["reason"] == block.options.skip else f"not executed: {entry['reason']}"
+    took = " in 1 min 35 s" if entry["seconds"] == 95 else " in 0.5 s"  # as the mark words it
     if entry["action"] == "check":
-        return "validated by " + ", ".join(tool_name(check) for check in entry["checks"])
-    return "verified · ran"
+        return "validated by " + ", ".join(tool_name(check) for check in entry["checks"]) + took
+    return "verified · ran" + took
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -195,6 +202,31 @@ def test_each_page_with_blocks_has_a_summary_line(verified_site):
 
 
 @needs_dot
+def test_a_page_says_how_long_it_takes_to_follow_and_offers_its_script(verified_site):
+    outdir, blocks, report = verified_site
+    html = html_of(outdir, SOURCE, "source/secrets.md", SITE)
+    line = soup(html).select_one(".guidecheck-page-time")
+    text = " ".join(line.get_text().split())
+    shown = [b for b in blocks if b.page == "source/secrets.md" and not b.options.hidden and not b.options.skip]
+    index = {(e["page"], e["line"]): e for e in report["blocks"]}
+    measured = [index[(b.page, b.line)] for b in shown if index[(b.page, b.line)]["outcome"] != "skipped"]
+    waited = sum(entry["seconds"] for entry in measured)
+    minutes = math.ceil((waited + 20 * len(shown)) / 60)  # 20 s to read and copy each block
+    slow = next(b for b in shown if index[(b.page, b.line)]["seconds"] == 95)
+    assert text.startswith(f"About {minutes} minutes to follow: {duration(waited)} waiting for commands in the last "
+                           f"run, and about 20 s to read and copy each of {len(shown)} blocks; the longest waits: "
+                           f"the {slow.language} block (line {slow.line}, 1 min 35 s).")
+    link = line.select_one("a.guidecheck-script")
+    assert link.get_text() == "Download this page as a script"
+    from guidecheck.script import page_script
+    assert (html.parent / link["href"]).read_text() == page_script(SITE, "source/secrets.md")
+    # A page whose blocks the run did not measure makes no claim about time.
+    for page in {b.page for b in blocks}:
+        time_line = soup(html_of(outdir, SOURCE, page, SITE)).select_one(".guidecheck-page-time")
+        assert time_line is None or "to follow" in time_line.get_text() or time_line.select_one("a")
+
+
+@needs_dot
 def test_file_blocks_link_their_exact_content(verified_site):
     outdir, blocks, report = verified_site
     files = [b for b in blocks if b.options.file_path and not b.options.hidden]
@@ -297,6 +329,17 @@ def test_a_block_the_tests_cannot_run_fails_the_build(tmp_path, case):
     assert f"bad.md:{line}: WARNING" in result.stderr, result.stderr
 
 
+def test_a_page_that_is_not_utf8_is_one_warning_naming_it_not_a_crash(tmp_path):
+    source = small_site(tmp_path, {"bad.md": "# Bad\n\nplaceholder\n\n```console\n$ true\n```\n"})
+    (source / "bad.md").write_bytes((source / "bad.md").read_bytes().replace(b"placeholder", b"caf\xe9"))
+    result = sphinx_build(source, tmp_path / "html", tmp_path, None)
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and warnings[0].endswith(
+        "bad.md:3: WARNING: not valid UTF-8 at byte 10 (invalid continuation byte): save the page as UTF-8 "
+        "[guidecheck.block]"), result.stderr
+
+
 GOOD_PAGE = """
     # Every kind of block
 
@@ -397,7 +440,7 @@ def test_a_changed_report_changes_the_marks_of_an_unchanged_site(tmp_path):
     built(sphinx_build(source, tmp_path / "html", tmp_path, report_path))
     block = soup(tmp_path / "html" / "good.html").select_one(
         f'div.guidecheck-block[data-guidecheck-line="{first["line"]}"]')
-    assert block.select_one(".guidecheck-badge").get_text() == "verified · ran"
+    assert block.select_one(".guidecheck-badge").get_text() == "verified · ran in 0.5 s"
 
 
 def test_an_unusable_report_fails_the_build(tmp_path):
@@ -461,7 +504,7 @@ def test_badges_name_the_validating_tool_not_the_whole_command():
 
 
 def test_transcript_wildcards_read_as_readers_expect():
-    from guidecheck.sphinx import _reader_line
+    from guidecheck.sphinx.lexers import reader_line as _reader_line
 
     assert _reader_line("built at [..]") == "built at …"
     assert _reader_line(r"\d{4}-\d{2}-\d{2} (re)") == r"\d{4}-\d{2}-\d{2}"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from guidecheck.transcript import (CONSOLE_CONTINUATION, CONSOLE_PROMPT, matches, parse, terminal_lines,
+from guidecheck.transcript import (CONSOLE_CONTINUATION, CONSOLE_PROMPT, diff, matches, parse, terminal_lines,
                                    updated)
 
 
@@ -44,3 +44,53 @@ def test_update_keeps_wildcards_that_still_match():
         "Started [..]", "...", "finished"]
     assert updated(["a", "b"], ["a", "c"]) == ["a", "c"]
     assert updated(["same [..]"], ["same thing"]) == ["same [..]"]
+
+
+def _timed(function, *args):
+    import time
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+def test_a_long_output_against_an_ellipsis_is_a_diff_not_a_crash():
+    # `$ seq 1 5000` written as "1 / ... / 4999": the last line differs, and the diff says so.
+    actual = [str(number) for number in range(1, 5001)]
+    assert not matches(["1", "...", "4999"], actual)
+    assert matches(["1", "...", "5000"], actual)
+    text = diff(["1", "...", "4999"], actual, "page.md:3")
+    assert text.startswith("--- expected (page.md:3)\n+++ actual\n@@ -1,3 +1,5000 @@\n 1\n-...\n+2")
+    assert text.endswith("more lines of diff not shown") and len(text.splitlines()) < 300
+
+
+@pytest.mark.parametrize("expected", [
+    [f"line {n}" for n in range(100_000)],  # every line literal
+    ["line 0", "...", "line 99999"],
+    ["...", "line [..]", "..."],
+])
+def test_a_100000_line_output_matches_well_under_a_second(expected):
+    actual = [f"line {n}" for n in range(100_000)]
+    result, seconds = _timed(matches, expected, actual)
+    assert result and seconds < 0.8
+
+
+def test_a_100000_line_output_diffs_well_under_a_second():
+    expected = [f"line {n}" for n in range(100_000)]
+    actual = list(expected)
+    actual[50_000] = "changed"
+    assert not matches(expected, actual)
+    text, seconds = _timed(diff, expected, actual, "p.md:1")
+    assert seconds < 0.8
+    assert "-line 50000\n+changed" in text and len(text.splitlines()) == 11
+    # All-equal lines are the worst case for difflib's alignment; the common head makes it trivial.
+    text, seconds = _timed(diff, ["y"] * 99_999, ["y"] * 100_000, "p.md:1")
+    assert seconds < 0.8 and text.endswith("\n+y")
+    # Nothing in common: one bounded hunk, no quadratic alignment.
+    text, seconds = _timed(diff, expected, [f"other {n}" for n in range(100_000)], "p.md:1")
+    assert seconds < 0.8 and len(text.splitlines()) < 300
+
+
+def test_update_of_a_very_long_output_is_the_literal_output():
+    # Aligning 3,000 lines with 3,000 would need millions of cells: the output is taken as it is.
+    actual = [f"line {n}" for n in range(3_000)]
+    assert updated([f"old {n}" for n in range(3_000)], actual) == actual

@@ -20,7 +20,8 @@ from .images import CACHE_LABEL
 
 RUN_LABEL = "guidecheck.run"
 PID_LABEL = "guidecheck.pid"
-PAGE_LABEL = "guidecheck.page"  # set by the shim from GUIDE_PAGE_LABEL
+PAGE_LABEL = "guidecheck.page"  # set by the shim from the variable PAGE_ENV
+PAGE_ENV = "GUIDE_PAGE_LABEL"  # the page's key in a page's environment, for the shim
 HOST_LABEL = "guidecheck.host"
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 # A run's marker volume: lets a later sweep know whether the run owning gc-<id>-* projects is alive.

@@ -42,8 +42,10 @@ def image_recipes(pages: dict[str, str]) -> dict[str, Block]:
 
 def guide_pages(root: Path) -> dict[str, str]:
     """Every page of the guide, by path relative to the root (undecodable bytes replaced)."""
-    return {path.relative_to(root).as_posix(): path.read_text(errors="replace")
-            for path in sorted((root / "source").rglob("*.md"))}
+    from ..pages import SOURCE, page_name, pages_under
+
+    return {page_name(path, root): path.read_bytes().decode(errors="replace")
+            for path in pages_under(root / SOURCE)}
 
 
 class DockerEngine(Backend):
@@ -120,7 +122,7 @@ class DockerEngine(Backend):
 
     def page_environment(self, page: PageSession) -> dict[str, str]:
         return {"COMPOSE_PROJECT_NAME": docker.compose_project_name(self.settings.run_id, page.key),
-                "GUIDE_PAGE_LABEL": page.key}  # read by the shim
+                docker.PAGE_ENV: page.key}  # read by the shim
 
     def release_page(self, page: PageSession) -> None:
         docker.sweep(run_id=self.settings.run_id, page=page.key)

@@ -4,7 +4,7 @@ The wrapper is invisible to the page: it execs the real CLI (the next ``docker``
 same arguments plus ``--label`` options on the commands that create containers, networks, volumes
 or images, so exit status, stdin, stdout and stderr are the real CLI's own. Compose is left alone:
 its resources are named after COMPOSE_PROJECT_NAME, which the session sets. When the page's
-environment has GUIDE_PAGE_LABEL, resources also get ``guidecheck.page=<that>``.
+environment has ``PAGE_ENV`` (docker.py), resources also get the page label with its value.
 """
 
 from __future__ import annotations
@@ -14,17 +14,21 @@ import re
 import shlex
 from pathlib import Path
 
+from .docker import PAGE_ENV, PAGE_LABEL
+from .images import CACHE_LABEL
+
 _LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-# Bash, because pages run in bash anyway. The label options are filled in by write_docker_shim().
+# Bash, because pages run in bash anyway. The @NAMES@ are filled in by write_docker_shim(), from Python's
+# own label names, so the shim and the sweeps that read its labels cannot disagree.
 _TEMPLATE = r"""#!/usr/bin/env bash
 # docker as the guide's pages see it: the real CLI, with this run's labels on what pages create.
 # Written by guidecheck; not part of the guide.
 labels=(@LABELS@)
 # The page being run (set by the engine per page), so a page's leftovers can go when it ends.
-if [ -n "${GUIDE_PAGE_LABEL:-}" ]; then labels+=(--label "guidecheck.page=$GUIDE_PAGE_LABEL"); fi
+if [ -n "${@PAGE_ENV@:-}" ]; then labels+=(--label "@PAGE_LABEL@=$@PAGE_ENV@"); fi
 # Images also say they are not a cache image, whatever their base image says (see images.py).
-build_labels=("${labels[@]}" --label guidecheck.cache=0)
+build_labels=("${labels[@]}" --label @CACHE_LABEL@=0)
 
 self_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 real=
@@ -131,7 +135,10 @@ def write_docker_shim(bin_dir: str | os.PathLike[str], labels: dict[str, str]) -
     directory = Path(bin_dir)
     directory.mkdir(parents=True, exist_ok=True)
     shim = directory / "docker"
-    text = _TEMPLATE.replace("@LABELS@", " ".join(options))
+    text = _TEMPLATE
+    for name, value in (("@LABELS@", " ".join(options)), ("@PAGE_ENV@", PAGE_ENV),
+                        ("@PAGE_LABEL@", PAGE_LABEL), ("@CACHE_LABEL@", CACHE_LABEL)):
+        text = text.replace(name, value)
     tmp = shim.with_name(".docker.tmp")
     tmp.write_text(text)
     tmp.chmod(0o755)

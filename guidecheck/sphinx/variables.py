@@ -14,40 +14,15 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from ..variables import DataError, Variable, load
+from .elements import paragraph, table
 
 logger = logging.getLogger(__name__)
 
 
 def _cell(*parts: nodes.Node | str) -> nodes.entry:
     entry = nodes.entry()
-    paragraph = nodes.paragraph()
-    for part in parts:
-        paragraph += part if isinstance(part, nodes.Node) else nodes.Text(part)
-    entry += paragraph
+    entry += paragraph(*parts)
     return entry
-
-
-def _table(title: str, headers: list[str], rows: list[list[nodes.entry]], widths: list[int]
-           ) -> nodes.table:
-    table = nodes.table(classes=["guidecheck-variables"])
-    table += nodes.title("", title)
-    group = nodes.tgroup(cols=len(headers))
-    table += group
-    for width in widths:
-        group += nodes.colspec(colwidth=width)
-    head = nodes.thead()
-    row = nodes.row()
-    for header in headers:
-        row += _cell(header)
-    head += row
-    group += head
-    body = nodes.tbody()
-    for cells in rows:
-        row = nodes.row()
-        row.extend(cells)
-        body += row
-    group += body
-    return table
 
 
 def _default(variable: Variable) -> nodes.entry:
@@ -76,19 +51,19 @@ class VariablesTable(SphinxDirective):
         deployment = [v for v in variables.values() if v.section == "deployment"]
         out: list[nodes.Node] = []
         if meshhook:
-            out.append(_table(
-                "Read by MeshHook", ["Variable", "Read by", "Phase", "Required", "Default", "Secret",
-                                     "Purpose"],
-                [[_cell(nodes.literal("", v.name)), _cell(", ".join(v.read_by)), _cell(v.phase or ""),
-                  *_common(v)] for v in meshhook],
-                [14, 8, 7, 7, 10, 6, 40]))
+            out.append(table(
+                title="Read by MeshHook", classes=["guidecheck-variables"],
+                headers=["Variable", "Read by", "Phase", "Required", "Default", "Secret", "Purpose"],
+                rows=[[_cell(nodes.literal("", v.name)), _cell(", ".join(v.read_by)), _cell(v.phase or ""),
+                       *_common(v)] for v in meshhook],
+                widths=[14, 8, 7, 7, 10, 6, 40]))
         if deployment:
-            out.append(_table(
-                "Introduced by this guide", ["Variable", "Used by", "Required", "Default", "Secret",
-                                             "Purpose"],
-                [[_cell(nodes.literal("", v.name)), _cell(", ".join(v.read_by)), *_common(v)]
-                 for v in deployment],
-                [14, 12, 7, 10, 6, 44]))
+            out.append(table(
+                title="Introduced by this guide", classes=["guidecheck-variables"],
+                headers=["Variable", "Used by", "Required", "Default", "Secret", "Purpose"],
+                rows=[[_cell(nodes.literal("", v.name)), _cell(", ".join(v.read_by)), *_common(v)]
+                      for v in deployment],
+                widths=[14, 12, 7, 10, 6, 44]))
         return out
 
 
