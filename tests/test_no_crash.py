@@ -4,6 +4,9 @@ import subprocess
 import sys
 
 from guidecheck import infrastructure
+from guidecheck.backends import docker_engine
+from guidecheck.backends.postgres_server import PostgresBackend
+from guidecheck.run import Settings
 from guidecheck.blocks import BlockError, read_blocks
 
 PAGE = """
@@ -94,8 +97,9 @@ def test_a_page_that_is_not_utf8_is_its_own_error_and_no_other_pages(run_pages, 
     run = run_pages({"good.md": PAGE, "bad.md": NOT_UTF8}, "--ignore=source/bad.md")
     assert run.status == 0, run.output
     # What the controller reads of every page (image recipes, whether PostgreSQL is needed) survives it.
-    assert infrastructure.image_blocks(run.root) == {}
-    assert not infrastructure._needs_postgres(sorted((run.root / "source").glob("*.md")), run.root)
+    plan = infrastructure.plan(Settings(root=run.root), sorted((run.root / "source").glob("*.md")))
+    assert docker_engine.image_recipes(docker_engine.guide_pages(run.root)) == {}
+    assert not PostgresBackend.wanted(plan)
     (error,) = read_blocks(run.root / "source" / "bad.md", "source/bad.md")
     assert isinstance(error, BlockError)
     assert str(error) == ("source/bad.md:4: not valid UTF-8 at byte 30 (invalid continuation byte): "
