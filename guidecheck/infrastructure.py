@@ -42,13 +42,14 @@ def _wanted(plan: Plan) -> set[str]:
     return wanted
 
 
-def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunContext:
-    """Controller side: start what the selected pages need; on any error, stop what had started."""
+def start(settings: Settings, pages: list[Path], allowed: set[str] | None = None) -> RunContext:
+    """Controller side: start what the selected pages need (of the *allowed* backends, None: any); on any
+    error, stop what had started."""
     context = RunContext(settings)
-    if not use_backends:
+    if not pages or allowed == set():
         return context
     the_plan = plan(settings, pages)
-    wanted = _wanted(the_plan)
+    wanted = _wanted(the_plan) if allowed is None else _wanted(the_plan) & allowed
     try:
         for cls in registry.backends():
             if cls.name not in wanted:

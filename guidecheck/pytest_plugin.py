@@ -41,8 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--guide-shard", metavar="I/N", default=os.environ.get("GUIDE_SHARD") or None,
                     help="verify only the i-th of n shards of the guide's pages (env GUIDE_SHARD); "
                          "the report goes to build/verify/shard-I-of-N.json")
-    group.addoption("--guide-no-backends", action="store_true",
+    group.addoption("--guide-no-backends", action="store_const", const="", dest="guide_backends",
                     help="start no backends (Docker, PostgreSQL, MeshHook…): their blocks skip, or fail when strict")
+    group.addoption("--guide-backends", metavar="NAMES", default=None, dest="guide_backends",
+                    help="start only these backends (comma-separated names, e.g. meshhook); the others' blocks "
+                         "skip, or fail when strict")
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -78,8 +81,9 @@ def pytest_configure(config: pytest.Config) -> None:
         _stop_on_sigterm()
         pages = _selected_pages(config)
         config.stash[_pages_key] = pages
+        allowed = config.getoption("guide_backends")
         context = infrastructure.start(settings, pages,
-                                       use_backends=bool(pages) and not config.getoption("guide_no_backends"))
+                                       allowed=None if allowed is None else set(filter(None, allowed.split(","))))
         config.stash[_report_key] = Report(environment=infrastructure.report_environment(context))
     config.stash[_context_key] = context
 

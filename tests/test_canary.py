@@ -39,7 +39,7 @@ def canary(upstream: dict, output: Path, ref: str | None) -> subprocess.Complete
     if ref:
         env["CANARY_REF"] = ref
     return subprocess.run([sys.executable, "-m", "guidecheck.canary", "--source", upstream["source"],
-                           "--output", str(output), *PAGES, "--guide-no-backends"],
+                           "--output", str(output), *PAGES, "--guide-backends=meshhook"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -56,7 +56,7 @@ def verify_page(page: str, checkout: Path, report: Path) -> tuple[subprocess.Com
     env = {**os.environ, "GUIDE_MESHHOOK_CHECKOUT": str(checkout), "PYTHONPATH": str(guide)}
     env.pop("GUIDE_STRICT", None)
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
-                           "--guide-no-backends", f"--guide-report={report}", page],
+                           "--guide-backends=meshhook", f"--guide-report={report}", page],
                           cwd=guide, env=env, capture_output=True, text=True, timeout=300)
     return done, json.loads(report.read_text())
 
