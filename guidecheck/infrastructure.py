@@ -34,13 +34,15 @@ def _say(message: str) -> None:
     print(f"guidecheck: {message}", file=sys.stderr, flush=True)
 
 
-def _needs_postgres(pages: list[Path], root: Path) -> bool:
+def _needed_tiers(pages: list[Path], root: Path) -> set[str]:
+    """The tiers the blocks of these pages need (a page of hermetic blocks starts no backend)."""
+    tiers = set()
     for path in pages:
         page = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-        if any(isinstance(b, Block) and b.uses_postgres and not b.options.skip
-               for b in page_blocks(path.read_text(), page)):
-            return True
-    return False
+        for block in page_blocks(path.read_text(), page):
+            if isinstance(block, Block) and not block.options.skip:
+                tiers |= {block.tier} | ({"docker"} if block.uses_docker else set())
+    return tiers
 
 
 def _wanted_images(pages: list[Path], root: Path, wants_postgres: bool) -> dict[str, Block]:
@@ -75,9 +77,10 @@ def _build_images(recipes: dict[str, Block], context: RunContext) -> set[str]:
 def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunContext:
     """Controller side: sweep what killed runs left, build images, start the shared PostgreSQL."""
     context = RunContext(settings)
-    if not use_backends:
+    tiers = _needed_tiers(pages, settings.root) if use_backends else set()
+    if not tiers - {"hermetic"}:
         return context
-    wants_postgres = _needs_postgres(pages, settings.root)
+    wants_postgres = "postgres" in tiers
     from .backends import docker, postgres, shim
 
     labels = docker.run_labels(settings.run_id, settings.controller_pid)
