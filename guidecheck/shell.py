@@ -64,7 +64,7 @@ class PageShell:
         self._state.write_bytes(shellstate.render(env, str(workspace)))
         self._parsed: tuple[Path, dict[str, str]] | None = None
         self._process: subprocess.Popen | None = None
-        self._reply = -1
+        self._reply = self._commands = -1
         self._buffer = b""
         self._workspace = workspace
         _OPEN.add(self)
@@ -120,8 +120,10 @@ class PageShell:
         command = (f"( source {shlex.quote(str(self._state))}; builtin cd -- \"$PWD\" 2>/dev/null; {body} ) "
                    f"</dev/null >{shlex.quote(str(output))} 2>&1 {_REPLY_FD}>&- & "
                    f"printf '%s\\n' \"$!\" >&{_REPLY_FD}; wait \"$!\"; printf '%s\\n' \"$?\" >&{_REPLY_FD}\n")
+        # Bash reads its commands from the pipe a byte at a time, and a file in one go: send a file's name.
+        stem.with_suffix(".cmd").write_bytes(command.encode("utf-8", errors="surrogateescape"))
         try:
-            status = self._converse(command.encode("utf-8", errors="surrogateescape"), timeout)
+            status = self._converse(f"source {shlex.quote(str(stem))}.cmd\n".encode(), timeout)
             note = ""
         except ShellLost as lost:
             status, note = lost.status, f"\n{lost}"
@@ -133,10 +135,10 @@ class PageShell:
         if self._process is None or self._process.poll() is not None:
             self._start()
         try:
-            os.write(self._process.stdin.fileno(), command)
+            os.write(self._commands, command)
         except BrokenPipeError:  # it died since the last block
             self._start()
-            os.write(self._process.stdin.fileno(), command)
+            os.write(self._commands, command)
         deadline = time.monotonic() + timeout
         group = None
         try:
@@ -181,25 +183,33 @@ class PageShell:
         return line.decode()
 
     def _start(self) -> None:
-        """Start (or restart) the page shell: bash reading commands from a pipe, replying on another."""
+        """Start (or restart) the page shell: bash reading commands from one pipe, replying on another.
+
+        Blocks cannot read the commands (their stdin is /dev/null), nor write replies (fd closed).
+        """
         self._stop_shell()
-        read_end, write_end = os.pipe()
+        commands, self._commands = os.pipe()
+        self._reply, reply = os.pipe()
         try:
             self._process = subprocess.Popen(
-                [_BASH, "--noprofile", "--norc"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, cwd=self._workspace, env={}, start_new_session=True,
-                pass_fds=(write_end,))
+                [_BASH, "--noprofile", "--norc", f"/dev/fd/{commands}"], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self._workspace, env={},
+                start_new_session=True, pass_fds=(commands, reply))
         finally:
-            os.close(write_end)
-        self._reply, self._buffer = read_end, b""
+            os.close(commands)
+            os.close(reply)
+        self._buffer = b""
         self.sessions.add(self._process.pid)
-        # Job control gives each block's subshell its own process group; the reply channel gets a known fd.
-        move = "" if write_end == _REPLY_FD else f"exec {_REPLY_FD}>&{write_end} {write_end}>&-\n"
-        os.write(self._process.stdin.fileno(), f"set -m\n{move}".encode())
+        # Job control gives each block's subshell its own process group; the reply channel gets a known
+        # fd; loading the page's locale once here spares every block's subshell from loading it again.
+        locale = "".join(f"{name}={shlex.quote(value)}; unset {name}; " for name, value in self._variables().items()
+                         if name == "LANG" or name.startswith("LC_"))
+        move = "" if reply == _REPLY_FD else f"exec {_REPLY_FD}>&{reply} {reply}>&-; "
+        os.write(self._commands, f"set -m; exec {commands}<&-; {move}{locale}\n".encode())
 
     def _stop_shell(self) -> None:
         if self._process is not None:
-            self._process.stdin.close()
+            os.close(self._commands)
             os.close(self._reply)
             self._process = None
 
