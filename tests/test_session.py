@@ -154,3 +154,13 @@ def test_ctrl_c_ends_the_hung_block_and_everything_the_page_started(scratch_proj
     assert "KeyboardInterrupt" in output or "Interrupted" in output, output
     time.sleep(0.2)
     assert not [pid for pid in map(int, pids.read_text().split()) if _alive(pid)], output
+
+
+def test_each_page_gets_a_fresh_workspace_and_home_that_are_gone_afterwards(run_pages, tmp_path):
+    seen = tmp_path / "seen"
+    block = f"```console\n$ ls -A; ls -A ~; echo \"$PWD $HOME\" >> {seen}; touch here ~/there\n```\n"
+    run = run_pages({"one.md": block, "two.md": block})
+    assert run.status == 0, run.output
+    places = [line.split() for line in seen.read_text().splitlines()]
+    assert len(places) == 2 and len({place for pair in places for place in pair}) == 4
+    assert not [place for pair in places for place in pair if Path(place).exists()]
