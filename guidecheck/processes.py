@@ -43,21 +43,30 @@ def kill_tree(sessions: set[int] = frozenset(), groups: set[int] = frozenset(), 
     """
     table = _process_table()
     me = os.getpid()
+    # A group is also named by its leader, which is doomed even if it is not (yet) in its group.
     doomed = {pid for pid, (ppid, group, session) in table.items()
-              if session in sessions or group in groups or (adopted and ppid == me)}
+              if session in sessions or group in groups or pid in groups or (adopted and ppid == me)}
     grew = True
     while grew:  # descendants that called setsid() still have a doomed parent
         children = {pid for pid, (ppid, _, _) in table.items() if ppid in doomed} - doomed
         grew = bool(children)
         doomed |= children
     doomed -= set(spare) | {me}
+    # A whole group at once first: killed one by one, a block's shell could see its command die and
+    # run its exit trap (saving state) before its own turn came.
+    for group in groups:
+        _kill(os.killpg, group)
     for pid in doomed:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _kill(os.kill, pid)
     _reap(doomed)
     return len(doomed)
+
+
+def _kill(kill, target: int) -> None:
+    try:
+        kill(target, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _reap(pids: set[int]) -> None:
