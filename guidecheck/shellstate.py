@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-# Variables bash manages itself: never part of what the engine reports or sets.
-SHELL_OWNED = {"SHLVL", "_", "OLDPWD", "PWD"}
+# Variables bash manages itself (some read-only): never part of what the engine reports or sets.
+SHELL_OWNED = {"SHLVL", "_", "OLDPWD", "PWD", "SHELLOPTS", "BASHOPTS"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DECLARATION = re.compile(
     rb'^declare -[-a-zA-Z]* ([A-Za-z_][A-Za-z0-9_]*)(?:=(?:"((?:[^"\\]|\\.)*)"|\$\'((?:[^\'\\]|\\.)*)\'))?$',

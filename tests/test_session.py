@@ -128,6 +128,11 @@ def test_every_value_survives_the_trip_through_the_state_file(tmp_path):
     assert {name: shell.env.get(name) for name in values} == values and shell.env["TOUCHED"] == "1"
 
 
+def test_bash_read_only_variables_in_the_environment_stay_out_of_the_state(tmp_path):
+    shell = make_shell(tmp_path, {"SHELLOPTS": "braceexpand:hashall", "BASHOPTS": "checkwinsize"})
+    assert shell.bash("echo ok", timeout=10).output == "ok\n"
+
+
 def test_ctrl_c_ends_the_hung_block_and_everything_the_page_started(scratch_project, tmp_path):
     pids = tmp_path / "pids"
     scratch_project.write({"hang.md": f"""
