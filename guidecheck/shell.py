@@ -98,7 +98,7 @@ class PageShell:
         body = (f"trap {save} EXIT; " + ("set -euo pipefail; " if errexit else "")
                 + f"source {shlex.quote(str(script_file))}")
         result = self._run(body, stem, timeout)
-        if state.exists():
+        if state.exists() and not result.timed_out:  # a block killed as it saved may have saved half
             self._state = state
         return result
 
