@@ -1,33 +1,36 @@
 """A page's shell session: one working directory and one set of exported variables, block after block.
 
-Each command runs in its own ``bash`` process (a new session, so a timeout can kill everything it
-started), which loads the state the previous command left and saves its own on exit. That gives the
-reader's "one terminal" semantics without a long-lived shell whose hang would take the page down.
+One long-lived ``bash`` per page (the *page shell*) forks a subshell for each block, so a block costs a
+fork rather than a new bash. Job control gives every block's subshell its own process group, which a
+timeout kills with all it started, while the page shell and earlier blocks' background jobs live on.
+A block's subshell starts from the state file the previous block left (``declare -px``: exported
+variables, and ``PWD``) and writes its own on exit, even when ``set -e`` or ``exit`` ends it: the
+reader's "one terminal", with no block able to take the terminal down.
 """
 
 from __future__ import annotations
 
-import ctypes
+import atexit
 import os
+import select
 import shlex
-import signal
+import shutil
 import subprocess
-import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
-# Variables bash manages itself: never carried from one command to the next.
-_SHELL_OWNED = {"SHLVL", "_", "OLDPWD", "PWD"}
-_PR_SET_CHILD_SUBREAPER = 36
+from . import shellstate
+from .processes import become_subreaper, kill_tree
 
+__all__ = ["PageShell", "Result", "become_subreaper"]
 
-def become_subreaper() -> None:
-    """Adopt orphaned descendants (daemonised ``cmd &``), so page teardown can find and end them."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the session-id sweep still applies
-        pass
+_REPLY_FD = 7  # the page shell's channel to the engine; closed for the block's own commands
+# Runs in a block's subshell as it exits: keep its status, save its state for the next block.
+_SAVE = "__gc_rc=$?; set +euo pipefail; declare -px > {state}; exit $__gc_rc"
+_BASH = shutil.which("bash") or "/bin/bash"
+_OPEN: weakref.WeakSet[PageShell] = weakref.WeakSet()
 
 
 @dataclass
@@ -41,135 +44,186 @@ class Result:
         return self.status is None
 
 
-def _process_table() -> dict[int, tuple[int, int]]:
-    """pid -> (parent pid, session id) for every live process."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != b"Z":
-            table[int(entry)] = (int(fields[1]), int(fields[3]))
-    return table
+class ShellLost(Exception):
+    """The page shell died under a block (something killed it)."""
 
-
-def kill_sessions(session_ids: set[int], spare: set[int] = frozenset(), adopted: bool = False) -> int:
-    """SIGKILL every process in the given sessions and all their descendants; returns how many.
-
-    With ``adopted``, also the orphans this (subreaper) process inherited: daemons a page started
-    that left their session.
-    """
-    table = _process_table()
-    me = os.getpid()
-    doomed = {pid for pid, (ppid, sid) in table.items() if sid in session_ids or (adopted and ppid == me)}
-    grew = True
-    while grew:  # descendants that called setsid() still have a doomed parent
-        children = {pid for pid, (ppid, _) in table.items() if ppid in doomed} - doomed
-        grew = bool(children)
-        doomed |= children
-    doomed -= set(spare) | {os.getpid()}
-    for pid in doomed:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    _reap(doomed)
-    return len(doomed)
-
-
-def _reap(pids: set[int]) -> None:
-    """Collect adopted children we killed, so they do not linger as zombies."""
-    deadline = time.monotonic() + 2
-    pending = set(pids)
-    while pending and time.monotonic() < deadline:
-        for pid in list(pending):
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:  # not our child: init reaps it
-                done = pid
-            if done:
-                pending.discard(pid)
-        if pending:
-            time.sleep(0.02)
+    def __init__(self, returncode: int) -> None:
+        self.status = 128 - returncode if returncode < 0 else returncode  # as bash reports a signal
+        super().__init__(f"(the page's shell ended with status {self.status}; the next step starts a new one)")
 
 
 class PageShell:
     """The terminal a page's reader would type into."""
 
     def __init__(self, workspace: Path, scratch: Path, env: dict[str, str]) -> None:
-        self.cwd = workspace
-        self.env = dict(env)
-        self.sessions: set[int] = set()
-        # The engine's own files (scripts, saved state) live outside the reader's directory.
+        # The engine's own files (scripts, saved state, output) live outside the reader's directory.
         self.scratch = scratch
+        self.sessions: set[int] = set()  # every page shell's session: what close() ends
         self._count = 0
+        self._state = scratch / "000-start.state"
+        self._state.write_bytes(shellstate.render(env, str(workspace)))
+        self._parsed: tuple[Path, dict[str, str]] | None = None
+        self._process: subprocess.Popen | None = None
+        self._reply = self._commands = -1
+        self._buffer = b""
+        self._workspace = workspace
+        _OPEN.add(self)
+
+    # -- the state the last block left ----------------------------------------------------------
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The exported variables, as the next block will see them (PWD and bash's own excluded)."""
+        return {name: value for name, value in self._variables().items() if name not in shellstate.SHELL_OWNED}
+
+    @property
+    def cwd(self) -> Path:
+        cwd = Path(self._variables().get("PWD", self._workspace))
+        return cwd if cwd.is_dir() else self._workspace
+
+    def _variables(self) -> dict[str, str]:
+        if self._parsed is None or self._parsed[0] != self._state:
+            self._parsed = (self._state, shellstate.parse(self._state.read_bytes()))
+        return self._parsed[1]
 
     # -- running -------------------------------------------------------------------------------
 
     def bash(self, script: str, *, timeout: float, errexit: bool = False, name: str = "cmd") -> Result:
         """Run shell text in the session; its cwd and exported variables carry over to the next call."""
-        self._count += 1
-        stem = self.scratch / f"{self._count:03d}-{name}"
+        stem = self._next(name)
         script_file = stem.with_suffix(".sh")
         script_file.write_text(script if script.endswith("\n") else script + "\n")
-        saved = shlex.quote(str(stem))
-        wrapper = (
-            f"__gc_save() {{ __gc_rc=$?; pwd > {saved}.cwd; env -0 > {saved}.env; exit $__gc_rc; }}\n"
-            "trap __gc_save EXIT\n"
-            + ("set -euo pipefail\n" if errexit else "")
-            + f"source {shlex.quote(str(script_file))}\n"
-        )
-        result = self._spawn(["bash", "--noprofile", "--norc", "-c", wrapper], timeout)
-        self._load_state(stem)
+        state = stem.with_suffix(".state")
+        save = shlex.quote(_SAVE.format(state=shlex.quote(str(state))))
+        body = (f"trap {save} EXIT; " + ("set -euo pipefail; " if errexit else "")
+                + f"source {shlex.quote(str(script_file))}")
+        result = self._run(body, stem, timeout)
+        if state.exists() and not result.timed_out:  # a block killed as it saved may have saved half
+            self._state = state
         return result
 
     def program(self, argv: list[str], source: str, *, timeout: float, suffix: str, name: str) -> Result:
         """Run a non-shell program (python, node) from a file; it cannot change the session's state."""
-        self._count += 1
-        path = self.scratch / f"{self._count:03d}-{name}{suffix}"
+        stem = self._next(name)
+        path = stem.with_suffix(suffix)
         path.write_text(source)
-        return self._spawn([*argv, str(path)], timeout)
+        return self._run(f"exec {shlex.join([*argv, str(path)])}", stem, timeout)
 
-    def _spawn(self, argv: list[str], timeout: float) -> Result:
+    def _next(self, name: str) -> Path:
+        self._count += 1
+        return self.scratch / f"{self._count:03d}-{name}"
+
+    def _run(self, body: str, stem: Path, timeout: float) -> Result:
+        """Run ``body`` in a subshell of the page shell that starts from the saved state."""
         started = time.monotonic()
-        with tempfile.TemporaryFile(dir=self.scratch) as output:
-            # Output goes to a file, not a pipe: a background job keeping the pipe open must not
-            # make a finished command look hung.
-            process = subprocess.Popen(argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                       stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-            self.sessions.add(process.pid)
-            try:
-                status: int | None = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                kill_sessions({process.pid})
-                process.wait()
-                status = None
-            output.seek(0)
-            text = output.read().decode("utf-8", errors="replace")
-        return Result(text, status, time.monotonic() - started)
-
-    def _load_state(self, stem: Path) -> None:
-        cwd, env = stem.with_suffix(".cwd"), stem.with_suffix(".env")
+        output = stem.with_suffix(".out")
+        command = (f"( source {shlex.quote(str(self._state))}; builtin cd -- \"$PWD\" 2>/dev/null; {body} ) "
+                   f"</dev/null >{shlex.quote(str(output))} 2>&1 {_REPLY_FD}>&- & "
+                   f"printf '%s\\n' \"$!\" >&{_REPLY_FD}; wait \"$!\"; printf '%s\\n' \"$?\" >&{_REPLY_FD}\n")
+        # Bash reads its commands from the pipe a byte at a time, and a file in one go: send a file's name.
+        stem.with_suffix(".cmd").write_bytes(command.encode("utf-8", errors="surrogateescape"))
         try:
-            new_cwd = Path(cwd.read_text().strip())
-            entries = env.read_bytes().split(b"\0")
-        except OSError:
-            return  # killed before it could save: the session keeps its previous state
-        if new_cwd.is_dir():
-            self.cwd = new_cwd
-        new_env = {}
-        for entry in entries:
-            name, sep, value = entry.decode("utf-8", errors="surrogateescape").partition("=")
-            if sep and name not in _SHELL_OWNED and not name.startswith("BASH_FUNC_"):
-                new_env[name] = value
-        self.env = new_env
+            status = self._converse(f"source {shlex.quote(str(stem))}.cmd\n".encode(), timeout)
+            note = ""
+        except ShellLost as lost:
+            status, note = lost.status, f"\n{lost}"
+        text = output.read_bytes().decode("utf-8", errors="replace") if output.exists() else ""
+        return Result(text + note, status, time.monotonic() - started)
+
+    def _converse(self, command: bytes, timeout: float) -> int | None:
+        """Send one command; its subshell's exit status, or None when it was killed at the timeout."""
+        if self._process is None or self._process.poll() is not None:
+            self._start()
+        try:
+            os.write(self._commands, command)
+        except BrokenPipeError:  # it died since the last block
+            self._start()
+            os.write(self._commands, command)
+        deadline = time.monotonic() + timeout
+        group = None
+        try:
+            group = int(self._line(deadline))
+            return int(self._line(deadline))
+        except TimeoutError:
+            self._end_block(group)
+            return None
+        except ShellLost:
+            if group:
+                kill_tree(groups={group})
+            raise
+        except BaseException:  # Ctrl-C: end the block; the page's teardown ends the rest
+            self._end_block(group)
+            raise
+
+    def _end_block(self, group: int | None) -> None:
+        """Kill a block's subshell and all it started; the page shell lives on when it can."""
+        if group is None:  # the page shell never started the block: start afresh
+            kill_tree(sessions={self._process.pid})
+            self._stop_shell()
+            return
+        kill_tree(groups={group})
+        try:
+            self._line(time.monotonic() + 10)  # the page shell reports the killed subshell
+        except (TimeoutError, ShellLost):
+            self._stop_shell()
+
+    def _line(self, deadline: float) -> str:
+        """The page shell's next reply line."""
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._reply], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self._reply, 4096)
+            if not chunk:  # only the page shell holds the reply channel open
+                returncode = self._process.wait()
+                self._stop_shell()
+                raise ShellLost(returncode)
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def _start(self) -> None:
+        """Start (or restart) the page shell: bash reading commands from one pipe, replying on another.
+
+        Blocks cannot read the commands (their stdin is /dev/null), nor write replies (fd closed).
+        """
+        self._stop_shell()
+        commands, self._commands = os.pipe()
+        self._reply, reply = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [_BASH, "--noprofile", "--norc", f"/dev/fd/{commands}"], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self._workspace, env={},
+                start_new_session=True, pass_fds=(commands, reply))
+        finally:
+            os.close(commands)
+            os.close(reply)
+        self._buffer = b""
+        self.sessions.add(self._process.pid)
+        # Job control gives each block's subshell its own process group; the reply channel gets a known
+        # fd; loading the page's locale once here spares every block's subshell from loading it again.
+        locale = "".join(f"{name}={shlex.quote(value)}; unset {name}; " for name, value in self._variables().items()
+                         if name == "LANG" or name.startswith("LC_"))
+        move = "" if reply == _REPLY_FD else f"exec {_REPLY_FD}>&{reply} {reply}>&-; "
+        os.write(self._commands, f"set -m; exec {commands}<&-; {move}{locale}\n".encode())
+
+    def _stop_shell(self) -> None:
+        if self._process is not None:
+            os.close(self._commands)
+            os.close(self._reply)
+            self._process = None
 
     # -- ending --------------------------------------------------------------------------------
 
     def close(self, spare: set[int] = frozenset()) -> int:
         """End every process the page started and is still running (background jobs, daemons)."""
-        return kill_sessions(self.sessions, spare, adopted=True)
+        self._stop_shell()
+        _OPEN.discard(self)
+        return kill_tree(sessions=self.sessions, spare=spare, adopted=True)
+
+
+@atexit.register
+def _close_all() -> None:
+    """An interrupted run (Ctrl-C) still ends what its pages started."""
+    for shell in list(_OPEN):
+        shell.close()
