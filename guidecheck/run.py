@@ -107,6 +107,7 @@ class RunContext:
             env.update(self.postgres.conninfo(page.database))
         if "meshhook" in self.available:
             env["MESHHOOK_DIR"] = str(self.settings.meshhook)
+            env.update(upstream_mirror(self.settings.meshhook))
         return env
 
     def release_page(self, page: PageSession) -> None:
@@ -119,6 +120,17 @@ class RunContext:
     def protected_pids(self) -> set[int]:
         pids = getattr(self.postgres, "pids", None)
         return set(pids() if callable(pids) else ())
+
+
+def upstream_mirror(checkout: Path) -> dict[str, str]:
+    """Git settings under which the reader's own ``git clone`` of upstream reads the run's checkout.
+
+    The machines that verify the guide cannot reach GitHub; the clone step the pages show still runs,
+    against a local repository holding the same commit (git's ``url.<base>.insteadOf``).
+    """
+    from .pin import UPSTREAM
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{checkout}.insteadOf",
+            "GIT_CONFIG_VALUE_0": UPSTREAM}
 
 
 def meshhook_commit(checkout: Path | None) -> str | None:
