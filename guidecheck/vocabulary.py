@@ -17,7 +17,7 @@ TIERS: dict[str, str] = {
     "hermetic": "nothing beyond the machine's own tools",
     "docker": "a Docker engine",
     "postgres": "a PostgreSQL server",
-    "meshhook": "a MeshHook checkout (set GUIDE_MESHHOOK_CHECKOUT)",
+    "meshhook": "a MeshHook checkout",
     "cloud": "a Supabase Cloud project and its credentials",
 }
 
