@@ -28,7 +28,7 @@ from ..blocks import Block, BlockError, page_blocks
 from .. import transcript
 from ..vocabulary import sphinx_option_spec
 from . import report as reports
-from . import variables
+from . import order, variables
 from .report import ReportError, block_status, count, load_report
 
 logger = logging.getLogger(__name__)
@@ -257,10 +257,11 @@ def _paragraph(*parts, classes=()) -> nodes.paragraph:
     return paragraph
 
 
-def _reference(text: str, uri: str | None, classes=()) -> nodes.Node:
+def _reference(text: str, uri: str | None, classes=(), tooltip: str | None = None) -> nodes.Node:
     if uri is None:
         return nodes.Text(text)
-    return nodes.reference("", text, refuri=uri, internal=True, classes=list(classes))
+    extra = {"reftitle": tooltip} if tooltip else {}
+    return nodes.reference("", text, refuri=uri, internal=True, classes=list(classes), **extra)
 
 
 def _plural(number: int, word: str) -> str:
@@ -372,11 +373,14 @@ def _site_summary(app, docname: str, report) -> list[nodes.Node]:
         for entry in report.entries:
             entries_by_page.setdefault(entry["page"], []).append(entry)
     rows, totals_row = [], [0] * 6
-    for page in sorted(set(by_page) | set(entries_by_page)):
+    place = {doc: n for n, doc in enumerate(order.reading_order(app.env, app.config.root_doc))}
+    for page in sorted(set(by_page) | set(entries_by_page),
+                       key=lambda page: (place.get(by_page.get(page, (None,))[0], len(place)), page)):
         doc, info = by_page.get(page, (None, {"blocks": []}))
         blocks = info["blocks"]
         uri = _link(app, docname, doc) if doc else None
-        cell = _paragraph(_reference(page, uri))
+        # Readers know a page by its title; the path stays at hand as the link's tooltip.
+        cell = _paragraph(_reference(order.title(app.env, doc) if doc else page, uri, tooltip=page))
         if report is None:
             skipped = sum(1 for b in blocks if b["skip"])
             numbers = [len(blocks), None, None, skipped, None, None]
@@ -417,7 +421,8 @@ def _site_summary(app, docname: str, report) -> list[nodes.Node]:
     else:
         skipped = [(page, b["line"], b["language"], b["skip"])
                    for page, (_, info) in by_page.items() for b in info["blocks"] if b["skip"]]
-    for page, line, language, why in sorted(skipped):
+    for page, line, language, why in sorted(
+            skipped, key=lambda item: (place.get(by_page.get(item[0], (None,))[0], len(place)), item)):
         doc = by_page.get(page, (None,))[0]
         uri = _link(app, docname, doc, f"block-{line}") if doc else None
         item = nodes.list_item()
