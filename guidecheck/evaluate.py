@@ -17,7 +17,7 @@ from . import files, transcript
 from .blocks import Block, BlockError
 from .page import PageSession
 from .redact import redact
-from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SQL
+from .vocabulary import CONSOLE, FILE, INTERPRETERS, PROVISION_REASON, PSQL, SCRIPT, SQL
 
 _TAIL = 20
 _PSQL_MARK = "@@guidecheck-step-{}@@"  # echoed before each statement, to split psql's output
@@ -42,6 +42,8 @@ def evaluate(example) -> str | None:
 
     if block.options.skip:
         pytest.skip(block.options.skip)
+    if block.options.provision:  # page runs share the machine: never install into it
+        pytest.skip(PROVISION_REASON)
     if page.failed_at:
         pytest.skip(f"not run: an earlier step failed at {page.failed_at}")
     missing = context.missing(block)

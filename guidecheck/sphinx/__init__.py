@@ -28,7 +28,7 @@ from ..blocks import Block, BlockError, page_blocks
 from .. import transcript
 from ..vocabulary import sphinx_option_spec
 from . import report as reports
-from . import order, variables
+from . import order, readerpath, variables
 from .report import ReportError, block_status, count, load_report
 
 logger = logging.getLogger(__name__)
@@ -513,6 +513,7 @@ def setup(app):
     app.add_directive("verification-summary", VerificationSummary)
     app.add_directive("verification-status", VerificationStatus)
     variables.setup(app)
+    readerpath.setup(app)
     _register_lexers(app)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-get-outdated", _outdated)
