@@ -73,7 +73,8 @@ CONTAINER_DIRECTIVES = (
 )
 # Directives with no code in them that pages may use.
 PROSE_DIRECTIVES = ("toctree", "list-table", "csv-table", "figure", "image", "contents", "glossary",
-                    "verification-summary", "verification-status", "variables-table", "graphviz")
+                    "verification-summary", "verification-status", "variables-table", "graphviz",
+                    "reader-path-result")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
 _FILE_CAPTION = re.compile(r"^[\w.@+-]+(/[\w.@+-]+)*$")
