@@ -129,8 +129,10 @@ def upstream_mirror(checkout: Path) -> dict[str, str]:
     against a local repository holding the same commit (git's ``url.<base>.insteadOf``).
     """
     from .pin import UPSTREAM
-    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{checkout}.insteadOf",
-            "GIT_CONFIG_VALUE_0": UPSTREAM}
+    # safe.directory: the checkout may belong to another user than the one cloning (CI runs as root).
+    return {"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": f"url.{checkout}.insteadOf",
+            "GIT_CONFIG_VALUE_0": UPSTREAM, "GIT_CONFIG_KEY_1": "safe.directory",
+            "GIT_CONFIG_VALUE_1": str(checkout)}
 
 
 def meshhook_commit(checkout: Path | None) -> str | None:
