@@ -62,7 +62,7 @@ def _describe(app, fromdoc: str, result: dict | None) -> list[nodes.Node]:
     if result["outcome"] == "passed":
         verdict = (f"Passed on {result['started'][:10]}: all {result['blocks']} blocks of these pages, "
                    f"in this order, in one session on a bare {result['image']} container, in "
-                   f"{result['seconds']:.0f} s, ending with the compose page's smoke test.")
+                   f"{result['seconds']:.0f} s, the compose page's smoke test included.")
     else:
         failure = result.get("failure") or {}
         verdict = (f"Failed on {result['started'][:10]} at {failure.get('where', '?')}, after "
