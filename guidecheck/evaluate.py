@@ -16,7 +16,7 @@ from .blocks import Block, BlockError
 from .page import PageSession
 from .pages import location
 from .redact import redact
-from .vocabulary import CONSOLE, FILE, INTERPRETERS, PSQL, SCRIPT, SHELL_LANGUAGES, SQL
+from .vocabulary import CONSOLE, FILE, INTERPRETERS, PROVISION_REASON, PSQL, SCRIPT, SHELL_LANGUAGES, SQL
 
 _TAIL = 20
 _PSQL_MARK = "@@guidecheck-step-{}@@"  # echoed before each statement, to split psql's output
@@ -56,6 +56,8 @@ def evaluate(example) -> str | None:
             return f"{block.where}: the page's session could not start: {_described(error)}"
     page: PageSession = namespace["page"]
 
+    if block.options.provision:  # page runs share the machine: never install into it
+        raise Skip(PROVISION_REASON)
     if page.failed_at:
         raise Skip(f"not run: an earlier step failed at {page.failed_at}")
     missing = context.missing(block)

@@ -67,7 +67,8 @@ CONTAINER_DIRECTIVES = (
 )
 # Directives with no code in them that pages may use.
 PROSE_DIRECTIVES = ("toctree", "list-table", "csv-table", "figure", "image", "contents", "glossary",
-                    "verification-summary", "verification-status", "variables-table", "graphviz")
+                    "verification-summary", "verification-status", "variables-table", "graphviz",
+                    "reader-path-result")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$")
 _FILE_CAPTION = re.compile(r"^[\w.@+-]+(/[\w.@+-]+)*$")
@@ -161,7 +162,13 @@ OPTIONS: dict[str, Option] = {
     "check": Option(command, "a command that validates the file block after it is written"),
     "image": Option(image_tag, "the engine builds this image from the Dockerfile block for its backends"),
     "unordered": Option(flag, "compare psql result rows in any order"),
+    "provision": Option(flag, "installs system packages: runs only in the reader-path run, which "
+                              "starts from a bare Debian container"),
 }
+
+# What a page run says of a :provision: block, which would change the machine the guide is tested on.
+PROVISION_REASON = ("installs system packages, so it runs only in the guide's run on a bare Debian "
+                    "container (see the verification page)")
 
 # Sphinx's code-block options the engine understands or tolerates.
 SPHINX_OPTIONS = ("caption", "name", "class", "emphasize-lines", "linenos", "lineno-start", "dedent",
@@ -180,6 +187,7 @@ class BlockOptions:
     check: str | None = None
     image: str | None = None
     unordered: bool = False
+    provision: bool = False
     caption: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -138,8 +138,10 @@ def site(tmp_path_factory):
     (source / "contributing").mkdir(parents=True)
     shutil.copy(ROOT / "source" / PAGE, source / PAGE)
     shutil.copy(ROOT / "source" / "verification.md", source / "verification.md")
+    # The verification page links to the prerequisites, where the reader path starts.
+    (source / "prerequisites.md").write_text("# Prerequisites\n")
     (source / "index.md").write_text(
-        "# Home\n\n```{toctree}\nverification\ncontributing/how-pages-are-tested\n```\n")
+        "# Home\n\n```{toctree}\nprerequisites\nverification\ncontributing/how-pages-are-tested\n```\n")
     blocks = [b for b in page_blocks((source / PAGE).read_text(), f"source/{PAGE}")]
     assert all(isinstance(b, Block) for b in blocks), blocks
     entries = []

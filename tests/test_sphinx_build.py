@@ -180,13 +180,28 @@ def test_summary_totals_equal_the_report(verified_site):
     # every page's own row adds up to its report entries
     for row in table.select("tbody tr")[:-1]:
         cells = [td.get_text(strip=True) for td in row.select("td")]
-        mine = [e for e in entries if e["page"] == cells[0]]
+        mine = [e for e in entries if e["page"] == row.select_one("td a")["title"]]
         assert sum(int(c) for c in cells[2:6]) == len(mine), cells
     listed = page.select_one("ul.guidecheck-skipped").get_text(" ")
     for entry in entries:
         if entry["outcome"] == "skipped":
             assert f"{entry['page']}:{entry['line']}" in listed and entry["reason"] in listed
     assert "Verified on 2026-11-26 with Docker 26.1.5, PostgreSQL 17.6, MeshHook 11e288f" in page.get_text()
+
+
+@needs_dot
+def test_summary_lists_pages_by_title_in_reading_order(verified_site):
+    outdir, blocks, report = verified_site
+    table = soup(outdir / "verification.html").select_one("table.guidecheck-summary-table")
+    links = [row.select_one("td a") for row in table.select("tbody tr")[:-1]]
+    # In the order the table of contents gives the pages, each under the title of its page.
+    contents = [a["href"].split("#")[0] for a in soup(outdir / "index.html").select(
+        ".toctree-wrapper a.reference.internal") if "#" not in a["href"]]
+    order = [a["href"].split("#")[0] for a in links]
+    assert order == sorted(order, key=contents.index), (order, contents)
+    for link in links:
+        heading = soup(html_of(outdir, SOURCE, link["title"], SITE)).select_one("h1").get_text()
+        assert link.get_text() == heading.rstrip("#¶ \n"), (link.get_text(), heading)
 
 
 @needs_dot

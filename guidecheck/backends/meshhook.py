@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import pin
 from . import meshhook_source
 from .interface import Backend, BackendUnavailable, Plan
 
@@ -62,7 +63,7 @@ class MeshHook(Backend):
         self.commit = description["commit"]
 
     def page_environment(self, page: PageSession) -> dict[str, str]:
-        return {"MESHHOOK_DIR": str(self.checkout)}
+        return {"MESHHOOK_DIR": str(self.checkout), **upstream_mirror(self.checkout)}
 
     def report_environment(self) -> str | None:
         return self.commit
@@ -70,3 +71,15 @@ class MeshHook(Backend):
     @classmethod
     def environment_words(cls, value) -> str:
         return f"MeshHook {str(value)[:7]}" if value else "no MeshHook checkout"
+
+
+def upstream_mirror(checkout: Path) -> dict[str, str]:
+    """Git settings under which the reader's own ``git clone`` of upstream reads the run's checkout.
+
+    The machines that verify the guide cannot reach GitHub; the clone step the pages show still runs,
+    against a local repository holding the same commit (git's ``url.<base>.insteadOf``).
+    """
+    # safe.directory: the checkout may belong to another user than the one cloning (CI runs as root).
+    return {"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": f"url.{checkout}.insteadOf",
+            "GIT_CONFIG_VALUE_0": pin.UPSTREAM, "GIT_CONFIG_KEY_1": "safe.directory",
+            "GIT_CONFIG_VALUE_1": str(checkout)}

@@ -13,10 +13,10 @@
 
 from __future__ import annotations
 
-from . import lexers, marks, matching, nodes, state, variables
+from . import lexers, marks, matching, nodes, readerpath, state, variables
 
 
 def setup(app):
-    for module in (state, nodes, matching, lexers, marks, variables):
+    for module in (state, nodes, matching, lexers, marks, variables, readerpath):
         module.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

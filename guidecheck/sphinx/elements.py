@@ -13,11 +13,12 @@ def paragraph(*parts: nodes.Node | str, classes=()) -> nodes.paragraph:
     return result
 
 
-def reference(text: str, uri: str | None, classes=()) -> nodes.Node:
+def reference(text: str, uri: str | None, classes=(), tooltip: str | None = None) -> nodes.Node:
     """A link, or plain text when the builder has no page to link to."""
     if uri is None:
         return nodes.Text(text)
-    return nodes.reference("", text, refuri=uri, internal=True, classes=list(classes))
+    extra = {"reftitle": tooltip} if tooltip else {}
+    return nodes.reference("", text, refuri=uri, internal=True, classes=list(classes), **extra)
 
 
 def link(app, fromdoc: str, todoc: str, anchor: str = "") -> str | None:

@@ -6,7 +6,7 @@ from docutils import nodes
 
 from ..pages import location
 from ..report import SKIPPED
-from . import status
+from . import order, status
 from .elements import link, paragraph, plural, reference, table
 from .state import state
 
@@ -24,15 +24,23 @@ def _verified_line(app, report) -> nodes.paragraph:
                      classes=["guidecheck-verified"])
 
 
+def _reading_place(app, by_page: dict):
+    """A sort key putting pages (and their blocks) in the order a reader meets them."""
+    place = {doc: n for n, doc in enumerate(order.reading_order(app.env, app.config.root_doc))}
+    return lambda page: (place.get(by_page.get(page, (None,))[0], len(place)), page)
+
+
 def _counts_table(app, docname: str, report, by_page: dict) -> nodes.table:
     entries_by_page: dict[str, list] = {}
     for entry in report.entries if report is not None else ():
         entries_by_page.setdefault(entry.page, []).append(entry)
     rows, totals_row = [], [0] * 6
-    for page in sorted(set(by_page) | set(entries_by_page)):
+    for page in sorted(set(by_page) | set(entries_by_page), key=_reading_place(app, by_page)):
         doc, info = by_page.get(page, (None, {"blocks": []}))
         blocks = info["blocks"]
-        cell = paragraph(reference(page, link(app, docname, doc) if doc else None))
+        # Readers know a page by its title; the path stays at hand as the link's tooltip.
+        title = order.title(app.env, doc) if doc else page
+        cell = paragraph(reference(title, link(app, docname, doc) if doc else None, tooltip=page))
         if report is None:
             numbers = [len(blocks), None, None, sum(1 for b in blocks if b["skip"]), None, None]
         else:
@@ -70,7 +78,8 @@ def _not_executed(app, docname: str, report, by_page: dict) -> list[nodes.Node]:
         skipped = [(page, b["line"], b["language"], b["skip"])
                    for page, (_, info) in by_page.items() for b in info["blocks"] if b["skip"]]
     items = []
-    for page, line, language, why in sorted(skipped):
+    place = _reading_place(app, by_page)
+    for page, line, language, why in sorted(skipped, key=lambda item: (place(item[0]), item[1:])):
         doc = by_page.get(page, (None,))[0]
         uri = link(app, docname, doc, f"block-{line}") if doc else None
         item = nodes.list_item()
