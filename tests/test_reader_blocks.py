@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from guidecheck.blocks import Block, page_blocks
-from guidecheck.vocabulary import CONSOLE, SCRIPT, TIERS
+from guidecheck.backends.registry import tiers
+from guidecheck.vocabulary import CONSOLE, SCRIPT
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pages about the engine itself, for people who write pages.
@@ -27,7 +28,7 @@ _EXIT = re.compile(r"(?:^|[;&|({]|\bthen|\belse|\bdo)\s*exit\b(?!\s*\))", re.MUL
 # A shell redirection of a stream to /dev/null (not ``--output /dev/null``, which is a tool's option).
 _DEV_NULL = re.compile(r"(?:^|\s)(?:\d|&)?>>?\s*/dev/null")
 _ENGINE = re.compile(r"guidecheck|\bGUIDE_[A-Z_]+|bootstrap-engine|test run provides")
-_TIER_WORDS = re.compile(r"\b(?:" + "|".join(TIERS) + r") tier\b|\btiers?\b")
+_TIER_WORDS = re.compile(r"\b(?:" + "|".join(tiers()) + r") tier\b|\btiers?\b")
 
 
 def reader_blocks():
