@@ -161,6 +161,7 @@ OPTIONS: dict[str, Option] = {
     "check": Option(command, "a command that validates the file block after it is written"),
     "image": Option(image_tag, "the engine builds this image from the Dockerfile block for its backends"),
     "unordered": Option(flag, "compare psql result rows in any order"),
+    "record": Option(flag, "keep what the block printed in the run and show it under the block"),
 }
 
 # Sphinx's code-block options the engine understands or tolerates.
@@ -180,6 +181,7 @@ class BlockOptions:
     check: str | None = None
     image: str | None = None
     unordered: bool = False
+    record: bool = False
     caption: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
