@@ -97,3 +97,15 @@ def test_words_for_a_machine_and_for_a_report_without_one():
     assert record.machine_words({"cpu": "Some CPU", "cores": 2, "memory_gib": 7.8}) == \
         "Some CPU · 2 cores · 7.8 GiB"
     assert record.machine_words(None) == "an unrecorded machine"
+
+
+def test_merged_shards_name_every_machine_their_outputs_came_from():
+    from guidecheck import merge
+
+    base = {"schema": 1, "started": "a", "finished": "b", "blocks": []}
+    one, two = {"cpu": "CPU A", "cores": 2, "memory_gib": 8.0}, {"cpu": "CPU B", "cores": 4, "memory_gib": 16.0}
+    same = merge.merge([{**base, "environment": {"machine": one}}, {**base, "environment": {"machine": one}}])
+    assert same["environment"]["machine"] == one
+    mixed = merge.merge([{**base, "environment": {"machine": one}}, {**base, "environment": {"machine": two}}])
+    assert record.machine_words(mixed["environment"]["machine"]) == \
+        "one of: CPU A · 2 cores · 8.0 GiB; CPU B · 4 cores · 16.0 GiB"
