@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from guidecheck import record
 
 PAGE = """
@@ -30,8 +32,9 @@ PAGE = """
     """
 
 
-def test_the_engine_records_what_the_block_printed(run_pages):
-    run = run_pages({"recorded.md": PAGE})
+@pytest.mark.parametrize("workers", [(), ("-n", "1")], ids=["one-process", "xdist-worker"])
+def test_the_engine_records_what_the_block_printed(run_pages, workers):
+    run = run_pages({"recorded.md": PAGE}, *workers)  # a worker's output must reach the controller's report
     assert run.status == 0, run.output
     console = run.outcome("source/recorded.md", 3)
     assert console["output"] == "$ printf 'requests/s: %s\\n' 1234\nrequests/s: 1234\n$ echo second \\\n" \
