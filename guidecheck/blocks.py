@@ -124,6 +124,10 @@ def _check_consistency(block: Block, refuse) -> None:
         raise refuse(":unordered: applies only to psql transcripts")
     if options.hidden and options.skip:
         raise refuse("a hidden block cannot be skipped: readers would never see the reason")
+    if options.record and (options.hidden or options.skip):
+        raise refuse(":record: shows a block's output under it: a hidden or skipped block has none to show")
+    if options.record and block.kind not in (CONSOLE, SCRIPT):
+        raise refuse(":record: applies only to console transcripts and scripts")
     if block.kind == CONSOLE and not options.skip and not CONSOLE_PROMPT.match(block.body.lstrip()):
         raise refuse(f"a console transcript must start with a '{CONSOLE_PROMPT_TEXT}' command line")
     if block.kind == PSQL and not options.skip and not PSQL_PROMPT.match(block.body.lstrip()):

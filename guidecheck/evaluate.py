@@ -11,7 +11,7 @@ import shlex
 import time
 from collections.abc import Callable
 
-from . import files, psql_layout, transcript
+from . import files, psql_layout, record, transcript
 from .blocks import Block, BlockError
 from .page import PageSession
 from .pages import location
@@ -22,6 +22,7 @@ _TAIL = 20
 _PSQL_MARK = "@@guidecheck-step-{}@@"  # echoed before each statement, to split psql's output
 _PSQL_MARK_LINE = re.compile("^" + re.escape(_PSQL_MARK).replace(r"\{\}", r"(\d+)") + "$", re.MULTILINE)
 _PSQL_ERROR_AT = re.compile(r"psql:(\S+?):(\d+): ")  # how psql prefixes an error in a script
+RECORDED = "guide_recorded"  # namespace key: {line: output} of passed :record: blocks, for the report
 
 
 # How psql runs a SQL block (stop at the first error) and a psql transcript (errors are expected output).
@@ -73,7 +74,9 @@ def evaluate(example) -> str | None:
     while True:
         attempts += 1
         try:
-            run(block, page)
+            output = run(block, page)
+            if block.options.record:
+                namespace.setdefault(RECORDED, {})[block.line] = record.kept(output or "", page.shell.env)
             return None
         except Exception as error:  # a runner's defect fails its block like any failure: no later block runs
             if time.monotonic() < deadline:
@@ -119,7 +122,9 @@ def _timed_out(block: Block, what: str, output: str) -> Failure:
     return Failure(f"{block.where}: timed out after {block.options.timeout:g} s\n{what}\n{_tail(output)}")
 
 
-def run_console(block: Block, page: PageSession) -> None:
+def run_console(block: Block, page: PageSession) -> str:
+    """Runs the transcript; returns it as it ran (commands and their real output)."""
+    ran: list[tuple[str, str]] = []
     steps = transcript.parse(block.body, block.body_line, transcript.CONSOLE_PROMPT,
                              transcript.CONSOLE_CONTINUATION)
     remaining = _deadline(block)
@@ -136,6 +141,8 @@ def run_console(block: Block, page: PageSession) -> None:
         if differs:
             raise Failure(f"{block.where}: output of the command at line {step.line} differs from the "
                           f"page\n{shown}\n{differs}")
+        ran.append((step.text, result.output))
+    return record.console_transcript(ran)
 
 
 def _compare(block: Block, page: PageSession, step: transcript.Step, actual: list[str],
@@ -154,7 +161,8 @@ def _compare(block: Block, page: PageSession, step: transcript.Step, actual: lis
     return transcript.diff(step.expected, actual, location(block.page, step.line + 1), normalise)
 
 
-def run_script(block: Block, page: PageSession) -> None:
+def run_script(block: Block, page: PageSession) -> str:
+    """Runs the script; returns what it printed."""
     name = f"L{block.line}"
     if block.language in SHELL_LANGUAGES:
         result = page.shell.bash(block.body, timeout=block.options.timeout, errexit=True, name=name)
@@ -168,6 +176,7 @@ def run_script(block: Block, page: PageSession) -> None:
     if result.status != block.options.exit:
         raise Failure(f"{block.where}: {block.language} block exited {result.status}, expected "
                       f"{block.options.exit}\n{what}\n{_tail(result.output)}")
+    return result.output
 
 
 def _psql_locations(block: Block, output: str, sql_file: str) -> str:
@@ -231,7 +240,8 @@ def run_file(block: Block, page: PageSession) -> None:
                           f"  $ {block.options.check}\n{_tail(result.output)}")
 
 
-RUNNERS: dict[str, Callable[[Block, PageSession], None]] = {
+# A runner returns what the block printed (console and script blocks), for :record:.
+RUNNERS: dict[str, Callable[[Block, PageSession], str | None]] = {
     CONSOLE: run_console,
     SCRIPT: run_script,
     SQL: run_sql,

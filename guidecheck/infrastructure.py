@@ -13,6 +13,7 @@ from pathlib import Path
 from .backends import registry
 from .backends.interface import BackendUnavailable, Plan
 from .blocks import Block, page_blocks
+from .record import machine
 from .run import RunContext, Settings
 
 
@@ -97,7 +98,7 @@ def report_environment(context: RunContext) -> dict:
     environment = {cls.name: None for cls in registry.backends()}
     for name, backend in context.backends.items():
         environment[name] = backend.report_environment()
-    return {**environment, "strict": context.settings.strict}
+    return {**environment, "strict": context.settings.strict, "machine": machine()}
 
 
 def stop(context: RunContext) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .blocks import read_blocks
 from .pages import SOURCE, location, page_name, pages_under
+from .record import machine_words
 
 
 class MergeError(ValueError):
@@ -41,6 +42,10 @@ def merge(reports: list[dict]) -> dict:
             raise MergeError(f"the shards ran on different {field} versions: {', '.join(sorted(values))}")
         environment[field] = values.pop() if values else None
     environment["strict"] = all(report["environment"].get("strict") for report in reports)
+    machines = [report["environment"].get("machine") for report in reports]
+    if any(machine != machines[0] for machine in machines):
+        # Recorded outputs came from different shards' machines: the label must not name just one.
+        environment["machine"] = {"cpu": "one of: " + "; ".join(sorted({machine_words(m) for m in machines}))}
     return {"schema": schemas.pop(), "started": min(report["started"] for report in reports),
             "finished": max(report["finished"] for report in reports), "environment": environment,
             "blocks": [blocks[key] for key in sorted(blocks)]}

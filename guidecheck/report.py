@@ -44,6 +44,7 @@ class BlockEntry:
     reason: str | None = None
     seconds: float = 0.0
     via: str | None = None  # what a "run" ran against when it stands in for the real target
+    output: str | None = None  # what a :record: block printed when it passed (redacted, capped)
 
     @property
     def key(self) -> Key:
@@ -78,6 +79,8 @@ class BlockEntry:
                  f"{where}: 'checks' must be a list of strings")
         _require(isinstance(data.get("seconds", 0), (int, float)), f"{where}: 'seconds' must be a number")
         _require(data.get("via") is None or isinstance(data["via"], str), f"{where}: 'via' must be text or null")
+        _require(data.get("output") is None or isinstance(data["output"], str),
+                 f"{where}: 'output' must be text or null")
         known = {f.name for f in fields(cls)}  # fields may be added: newer ones are ignored here
         values = {name: value for name, value in data.items() if name in known}
         return cls(**{"language": "", "tier": "", **values, "checks": checks})

@@ -164,6 +164,7 @@ OPTIONS: dict[str, Option] = {
     "unordered": Option(flag, "compare psql result rows in any order"),
     "provision": Option(flag, "installs system packages: runs only in the reader-path run, which "
                               "starts from a bare Debian container"),
+    "record": Option(flag, "keep what the block printed in the run and show it under the block"),
 }
 
 # What a page run says of a :provision: block, which would change the machine the guide is tested on.
@@ -188,6 +189,7 @@ class BlockOptions:
     image: str | None = None
     unordered: bool = False
     provision: bool = False
+    record: bool = False
     caption: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 

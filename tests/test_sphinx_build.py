@@ -525,3 +525,46 @@ def test_transcript_wildcards_read_as_readers_expect():
     assert _reader_line(r"\d{4}-\d{2}-\d{2} (re)") == r"\d{4}-\d{2}-\d{2}"
     assert _reader_line("...") == "..."
     assert _reader_line("plain output") == "plain output"
+
+
+RECORDED_PAGE = """
+    # Load test
+
+    ```{code-block} console
+    :record:
+
+    $ bench --requests 100
+    requests/s: [..]
+    ```
+
+    ```{code-block} bash
+    :record:
+
+    echo "failover took 3 s"
+    ```
+    """
+
+
+def test_a_recorded_output_is_shown_under_its_block_with_date_and_machine(tmp_path):
+    source = small_site(tmp_path, {"load.md": RECORDED_PAGE})
+    transcript = "$ bench --requests 100\nrequests/s: 1234 <measured>"
+    report = {"schema": 1, "started": "2026-11-26T10:00:00Z", "finished": "2026-11-26T10:02:31Z",
+              "environment": {"docker": None, "postgres": None, "meshhook": None, "strict": False,
+                              "machine": {"cpu": "Test CPU 3000", "cores": 2, "memory_gib": 7.8}}}
+    report["blocks"] = [
+        {"page": "source/load.md", "line": 3, "language": "console", "action": "run", "checks": [],
+         "tier": "hermetic", "outcome": "passed", "reason": None, "seconds": 2.0, "output": transcript},
+        {"page": "source/load.md", "line": 10, "language": "bash", "action": "run", "checks": [],
+         "tier": "hermetic", "outcome": "passed", "reason": None, "seconds": 1.0},  # an older report: no output
+    ]
+    report_path = tmp_path / "report.json"
+    report_path.write_text(json.dumps(report), encoding="utf-8")
+    built(sphinx_build(source, tmp_path / "html", tmp_path, report_path))  # -W: no warning either way
+    page = soup(tmp_path / "html" / "load.html")
+    first, second = page.select("div.guidecheck-block")
+    recorded = first.select_one(".guidecheck-recorded")
+    assert recorded.select_one(".guidecheck-recorded-label").get_text() == \
+        "Output of the last verified run (2026-11-26, Test CPU 3000 · 2 cores · 7.8 GiB)"
+    assert recorded.select_one("pre").get_text().rstrip("\n") == transcript
+    assert second.select_one(".guidecheck-recorded") is None
+    assert page.get_text().count("Output of the last verified run") == 1

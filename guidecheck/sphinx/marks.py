@@ -7,6 +7,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util.osutil import relative_uri
 
+from ..record import machine_words
 from ..script import page_script
 from . import status
 from .elements import link, paragraph, plural, reference
@@ -55,6 +56,20 @@ def _mark_block(app, docname: str, wrapper: verified_block, report) -> None:
     if wrapper.get("skip"):
         wrapper += paragraph("Not run by the guide's tests: ", nodes.emphasis("", wrapper["skip"]),
                              classes=["guidecheck-skip-note"])
+    entry = report.get(wrapper["page"], wrapper["line"]) if report is not None else None
+    if entry is not None and entry.output is not None:
+        wrapper += _recorded_output(entry.output, report)
+
+
+def _recorded_output(output: str, report) -> nodes.container:
+    """A :record: block's output in the last run, labelled with when and on what it was measured."""
+    holder = nodes.container(classes=["guidecheck-recorded"])
+    holder += paragraph(f"Output of the last verified run ({status.report_date(report)}, "
+                        f"{machine_words(report.environment.get('machine'))})",
+                        classes=["guidecheck-recorded-label"])
+    literal = nodes.literal_block(output, output, language="none")
+    holder += literal
+    return holder
 
 
 def _page_lines(app, docname: str, report) -> list[nodes.paragraph]:
