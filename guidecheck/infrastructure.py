@@ -90,6 +90,10 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
             _say(f"removed {swept} leftovers of interrupted runs")
         context.shim_dir = Path(tempfile.mkdtemp(prefix=f"guide-{settings.run_id}-shim-"))
         shim.write_docker_shim(context.shim_dir, labels)
+        from .backends import kubernetes
+        trouble = kubernetes.start(context.shim_dir, pages)
+        if trouble:
+            _say(trouble)
         built = _build_images(_wanted_images(pages, settings.root, wants_postgres), context)
         if wants_postgres and POSTGRES_IMAGE in built:
             server = postgres.ContainerPostgres(POSTGRES_IMAGE, labels)

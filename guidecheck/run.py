@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .page import PageSession
 
 # The tiers a strict run insists on: skipping one of these fails the run.
-STRICT_TIERS = ("hermetic", "docker", "postgres")
+STRICT_TIERS = ("hermetic", "docker", "postgres", "kubernetes")
 
 
 @dataclass
@@ -71,6 +71,11 @@ class RunContext:
             self.available.add("postgres")
         if self.settings.meshhook and (self.settings.meshhook / "package.json").is_file():
             self.available.add("meshhook")
+        from .backends import kubernetes
+        if kubernetes.available():
+            self.available.add("kubernetes")
+        else:
+            self.problems.setdefault("kubernetes", kubernetes.problem())
 
     def missing(self, block: Block) -> list[str]:
         """The tiers a block needs that this run cannot offer."""
@@ -94,6 +99,9 @@ class RunContext:
         env: dict[str, str] = {}
         # python3 is the interpreter running the tests (as in tox's env), so the guide's own tools import.
         path = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+        if "kubernetes" in self.available:
+            from .backends import kubernetes
+            path[:0] = kubernetes.page_path()
         if self.shim_dir:
             path.insert(0, str(self.shim_dir))
         env["PATH"] = ":".join(path)

@@ -18,6 +18,7 @@ TIERS: dict[str, str] = {
     "docker": "a Docker engine",
     "postgres": "a PostgreSQL server",
     "meshhook": "a MeshHook checkout (set GUIDE_MESHHOOK_CHECKOUT)",
+    "kubernetes": "the Kubernetes tools (helm, kubectl, kubernetes-validate, checkov)",
     "cloud": "a Supabase Cloud project and its credentials",
 }
 

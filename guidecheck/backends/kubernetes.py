@@ -1,0 +1,124 @@
+"""The Kubernetes chapter's backend: the manifest tools, and Pods really started with podman.
+
+No Kubernetes API server can run on the machines that verify the guide, so the chapter is checked in
+levels: rendered (helm, ``kubectl kustomize``), validated (kubernetes-validate, per Kubernetes version),
+policy-checked (checkov), and run — the Job and the Deployments, with their ConfigMaps and Secret, started
+by ``podman kube play``. Debian trixie's podman 5 does that; the host may be older, so ``podman`` on a
+page's PATH is a small wrapper that runs podman inside a container of its own, one per page:
+
+* the container is created through the docker shim, so it carries the run's and the page's labels and
+  goes with the page's other leftovers (``docker.sweep``): nothing to release or sweep here;
+* the system temporary directory (where page workspaces live) is mounted at the same path, so the
+  wrapper runs podman in the page's own working directory and relative paths mean the same thing;
+* a port a pod publishes on 127.0.0.1:PORT inside it (PORTS below) is forwarded to 127.0.0.1:PORT here.
+
+Interface, as the engine's other backends (``infrastructure`` calls these):
+``start(shim_dir, pages)`` on the controller, ``describe()`` / ``attach()`` for workers (nothing to
+hand over: the wrapper and the tools are files), ``page_path()`` for a page's PATH, ``available()`` for
+the ``kubernetes`` tier. Release and sweep are the docker backend's, through the labels.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+from pathlib import Path
+
+# What scripts/kubernetes-tools.sh installs: helm, kubectl, kubernetes-validate, checkov in <dir>/bin.
+TOOLS_DIR = Path(os.environ.get("GUIDECHECK_K8S_TOOLS", "/opt/guidecheck/kubernetes-tools"))
+TOOLS = ("helm", "kubectl", "kubernetes-validate", "checkov")
+PODMAN_IMAGE = "meshhook-guide/k8s-podman:trixie"
+# The chapter's port range: pods publish here, the wrapper's container forwards them to this machine.
+PORTS = range(18600, 18610)
+
+# podman 5 from Debian trixie. cgroups are off (the outer container's are read-only), netavark needs
+# nftables. Each forwarded port: socat on the container's own address to podman's 127.0.0.1 publication.
+PODMAN_DOCKERFILE = f"""\
+FROM debian:trixie-slim
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends podman crun netavark aardvark-dns nftables iptables \\
+      catatonit fuse-overlayfs socat ca-certificates \\
+ && rm -rf /var/lib/apt/lists/*
+RUN printf '[containers]\\ncgroups = "disabled"\\n[engine]\\ncgroup_manager = "cgroupfs"\\n' \\
+      > /etc/containers/containers.conf
+ENV PODMAN_IGNORE_CGROUPSV1_WARNING=1
+CMD ["sh", "-c", "for p in $(seq {PORTS.start} {PORTS.stop - 1}); do socat TCP-LISTEN:$p,bind=$(hostname -i),fork,reuseaddr TCP:127.0.0.1:$p & done; exec sleep infinity"]
+"""
+
+# Least privilege that lets podman build pod networks and mounts inside a container on this engine.
+_CONTAINER_OPTIONS = [
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--device", "/dev/fuse",
+    "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+    "--security-opt", "systempaths=unconfined",
+]
+
+_WRAPPER = """#!/usr/bin/env bash
+# podman as the Kubernetes pages see it: Debian trixie's podman 5 in a container of this page's own.
+# Written by guidecheck; not part of the guide.
+set -u
+name="k8s-podman-${GUIDE_PAGE_LABEL:?no page}"
+if ! docker container inspect "$name" > /dev/null 2>&1; then
+    docker run --detach --name "$name" @OPTIONS@ @PUBLISH@ \\
+        --volume @TMP@:@TMP@ --volume /var/lib/containers @IMAGE@ > /dev/null || exit 125
+fi
+exec docker exec --interactive --workdir "$PWD" "$name" podman "$@"
+"""
+
+
+def tools_ready() -> bool:
+    return all(os.access(TOOLS_DIR / "bin" / tool, os.X_OK) for tool in TOOLS)
+
+
+def available() -> bool:
+    """Whether the ``kubernetes`` tier can run: the tools are installed."""
+    return tools_ready()
+
+
+def problem() -> str:
+    return "the Kubernetes tools are not installed (scripts/kubernetes-tools.sh installs them)"
+
+
+def page_path() -> list[str]:
+    """Directories to put first on a Kubernetes page's PATH."""
+    return [str(TOOLS_DIR / "bin")] if tools_ready() else []
+
+
+def wanted(pages: list[Path]) -> bool:
+    """Whether the selected pages start pods (so the podman image is worth building)."""
+    return any("podman kube play" in path.read_text(errors="replace") for path in pages)
+
+
+def write_wrapper(shim_dir: Path) -> Path:
+    publish = " ".join(f"--publish 127.0.0.1:{p}:{p}" for p in PORTS)
+    tmp = shlex.quote(str(Path(tempfile.gettempdir()).resolve()))
+    text = (_WRAPPER.replace("@OPTIONS@", " ".join(_CONTAINER_OPTIONS)).replace("@PUBLISH@", publish)
+            .replace("@TMP@", tmp).replace("@IMAGE@", PODMAN_IMAGE))
+    wrapper = shim_dir / "podman"
+    wrapper.write_text(text)
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def start(shim_dir: Path, pages: list[Path]) -> str | None:
+    """Controller side: build (or find cached) the podman image, write the wrapper. A problem, or None."""
+    if not wanted(pages):
+        return None
+    from .images import build_image
+    from .cli import DockerError
+
+    with tempfile.TemporaryDirectory() as context_dir:
+        try:
+            build_image(PODMAN_DOCKERFILE, context_dir, PODMAN_IMAGE)
+        except DockerError as error:
+            return f"building podman's image failed: {error}"
+    write_wrapper(shim_dir)
+    return None
+
+
+def describe() -> dict:
+    return {"tools": str(TOOLS_DIR)}
+
+
+def attach(described: dict) -> None:
+    """Worker side: nothing to connect to; the tools and the wrapper are files."""
