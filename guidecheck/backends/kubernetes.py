@@ -32,6 +32,8 @@ PODMAN_IMAGE = "meshhook-guide/k8s-podman:trixie"
 # The chapter's port range: pods publish here, the wrapper's container forwards them to this machine.
 PORTS = range(18600, 18610)
 
+_FORWARD = (f"for p in $(seq {PORTS.start} {PORTS.stop - 1}); do "
+            "socat TCP-LISTEN:$p,bind=$(hostname -i),fork,reuseaddr TCP:127.0.0.1:$p & done; exec sleep infinity")
 # podman 5 from Debian trixie. cgroups are off (the outer container's are read-only), netavark needs
 # nftables. Each forwarded port: socat on the container's own address to podman's 127.0.0.1 publication.
 PODMAN_DOCKERFILE = f"""\
@@ -43,7 +45,7 @@ RUN apt-get update \\
 RUN printf '[containers]\\ncgroups = "disabled"\\n[engine]\\ncgroup_manager = "cgroupfs"\\n' \\
       > /etc/containers/containers.conf
 ENV PODMAN_IGNORE_CGROUPSV1_WARNING=1
-CMD ["sh", "-c", "for p in $(seq {PORTS.start} {PORTS.stop - 1}); do socat TCP-LISTEN:$p,bind=$(hostname -i),fork,reuseaddr TCP:127.0.0.1:$p & done; exec sleep infinity"]
+CMD ["sh", "-c", "{_FORWARD}"]
 """
 
 # Least privilege that lets podman build pod networks and mounts inside a container on this engine.
