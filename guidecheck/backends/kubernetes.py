@@ -48,9 +48,10 @@ ENV PODMAN_IGNORE_CGROUPSV1_WARNING=1
 CMD ["sh", "-c", "{_FORWARD}"]
 """
 
-# Least privilege that lets podman build pod networks and mounts inside a container on this engine.
+# What podman needs inside a container on this engine: mounts (SYS_ADMIN), pod networks (NET_ADMIN,
+# nftables, writable /proc/sys), and `podman exec` into pods running as another user (SYS_PTRACE).
 _CONTAINER_OPTIONS = [
-    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--device", "/dev/fuse",
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "SYS_PTRACE", "--device", "/dev/fuse",
     "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
     "--security-opt", "systempaths=unconfined",
 ]
