@@ -12,10 +12,19 @@ page's PATH is a small wrapper that runs podman inside a container of its own, o
   wrapper runs podman in the page's own working directory and relative paths mean the same thing;
 * a port a pod publishes on 127.0.0.1:PORT inside it (PORTS below) is forwarded to 127.0.0.1:PORT here.
 
-Interface, as the engine's other backends (``infrastructure`` calls these):
-``start(shim_dir, pages)`` on the controller, ``describe()`` / ``attach()`` for workers (nothing to
-hand over: the wrapper and the tools are files), ``page_path()`` for a page's PATH, ``available()`` for
-the ``kubernetes`` tier. Release and sweep are the docker backend's, through the labels.
+Today (``infrastructure`` and ``run`` call these): ``start(shim_dir, pages)`` on the controller (workers
+need nothing handed over: the wrapper and the tools are files),
+``page_path()`` for a page's PATH, ``available()`` / ``problem()`` for the ``kubernetes`` tier. Release and
+sweep are the docker backend's, through the labels.
+
+On the backend interface (``backends/interface.py``), this module becomes one ``Backend`` subclass,
+registered after docker: ``name = "kubernetes"``, ``tiers = {"kubernetes": <vocabulary's words>}``,
+``uses = ("docker",)``; ``wanted(plan)`` = a block needs the tier; ``start(plan)`` raises
+``BackendUnavailable(problem())`` unless ``tools_ready()``, then, when docker started and ``wanted`` pages
+play pods, builds ``PODMAN_IMAGE`` and calls ``write_wrapper`` into a directory of its own;
+``page_path()`` = that directory plus ``page_path()`` here; ``describe``/``attach`` hand over the
+directory; ``release_page``/``sweep_leftovers`` stay empty (the docker backend's labels cover the
+per-page container); ``report_environment()`` = the helm and kubectl versions.
 """
 
 from __future__ import annotations
@@ -118,10 +127,3 @@ def start(shim_dir: Path, pages: list[Path]) -> str | None:
     write_wrapper(shim_dir)
     return None
 
-
-def describe() -> dict:
-    return {"tools": str(TOOLS_DIR)}
-
-
-def attach(described: dict) -> None:
-    """Worker side: nothing to connect to; the tools and the wrapper are files."""
