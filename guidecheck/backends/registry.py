@@ -87,4 +87,5 @@ def environment_words(environment: dict) -> str:
 register("guidecheck.backends.docker_engine:DockerEngine")
 register("guidecheck.backends.postgres_server:PostgresBackend")
 register("guidecheck.backends.meshhook:MeshHook")
+register("guidecheck.backends.kubernetes:Kubernetes")
 outside("cloud", "a Supabase Cloud project and its credentials")
