@@ -10,7 +10,7 @@ TOX = $(PYTHON) -m tox
 
 verify: host tools
 	GUIDE_STRICT=1 $(TOX) -e docs-verify
-	$(TOX) -e reader-path
+	GUIDE_STRICT=1 $(TOX) -e reader-path
 
 docs: tools
 	bash scripts/setup-host.sh docs

@@ -18,7 +18,7 @@ What the container gets from this machine, because a test cannot get it otherwis
 File blocks are saved and parsed as a reader's editor would save them; their ``:check:`` commands use
 the guide's own tools, which a reader does not have, and run in the page runs instead.
 
-    python3 -m guidecheck.readerpath       # needs Docker and GUIDE_MESHHOOK_CHECKOUT
+    python3 -m guidecheck.readerpath       # needs Docker; MeshHook as the page runs obtain it
 """
 
 from __future__ import annotations
