@@ -196,7 +196,7 @@ def test_summary_lists_pages_by_title_in_reading_order(verified_site):
     links = [row.select_one("td a") for row in table.select("tbody tr")[:-1]]
     # In the order the table of contents gives the pages, each under the title of its page.
     contents = [a["href"].split("#")[0] for a in soup(outdir / "index.html").select(
-        ".toctree-wrapper a.reference.internal") if "#" not in a["href"]]
+        ".sidebar-tree a.reference.internal") if "#" not in a["href"]]
     order = [a["href"].split("#")[0] for a in links]
     assert order == sorted(order, key=contents.index), (order, contents)
     for link in links:
