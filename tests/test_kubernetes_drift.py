@@ -68,7 +68,10 @@ def test_manifest_drift_fails_at_its_line(run_pages):
     pages[PAGE] = original
     for name, (text, _, _) in mutations.items():
         pages[f"kubernetes/drift-{name}.md"] = text
-    run = run_pages(pages, "-n", "4", "--dist", "loadfile")
+    # Only the Kubernetes tools: the earlier pages are there for the files they save, not to be run.
+    ignored = sorted({f"--ignore=source/{name.split('/')[0]}" for name in EARLIER})
+    run = run_pages(pages, "--guide-backends=kubernetes", *ignored, "-n", "4", "--dist", "loadfile",
+                    backends=True)
     assert run.report, run.output
     for block in (web_block, keys_block, checkov_block):
         assert run.outcome(page, _block_line(original, page, block))["outcome"] == "passed", run.output
