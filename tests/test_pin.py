@@ -80,7 +80,8 @@ def test_repin_rewrites_every_mention_and_moves_no_line(tmp_path):
     assert f"meshhook-guide/web:{commit[:7]}" in (copy / "source" / "deploy" / "images.md").read_text()
     overview = (copy / "source" / "overview" / "index.md").read_text()
     assert f"commit `{commit[:7]}` (5 March\n2026)" in overview  # the line break stays where it was
-    assert f"\n{commit}\n" in overview  # the transcript's expected `git rev-parse HEAD`
+    prerequisites = (copy / "source" / "prerequisites.md").read_text()
+    assert f"\n{commit}\n" in prerequisites  # the transcript's expected `git rev-parse HEAD`
 
 
 def test_repin_resolves_a_named_ref_and_refuses_an_unknown_one(tmp_path):
