@@ -78,7 +78,10 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
     if not use_backends:
         return context
     wants_postgres = _needs_postgres(pages, settings.root)
-    from .backends import docker, postgres, shim
+    from .backends import docker, emulators, postgres, shim
+
+    context.emulators, problems = emulators.start(settings, _say)
+    context.problems.update(problems)
 
     labels = docker.run_labels(settings.run_id, settings.controller_pid)
     version = docker.engine_version()
@@ -112,12 +115,14 @@ def start(settings: Settings, pages: list[Path], use_backends: bool) -> RunConte
 
 def describe(context: RunContext) -> dict:
     """What a worker needs to use the controller's backends."""
+    from .backends import emulators
     return {
         "docker_version": context.docker_version,
         "postgres": context.postgres.describe() if context.postgres else None,
         "postgres_version": context.postgres_version,
         "shim_dir": str(context.shim_dir) if context.shim_dir else None,
         "problems": context.problems,
+        "emulators": emulators.describe(context.emulators),
     }
 
 
@@ -131,6 +136,8 @@ def attach(settings: Settings, backends: dict) -> RunContext:
     context.postgres_version = backends["postgres_version"]
     context.shim_dir = Path(backends["shim_dir"]) if backends["shim_dir"] else None
     context.problems = dict(backends["problems"])
+    from .backends import emulators
+    context.emulators = emulators.attach(settings, backends.get("emulators", {}))
     context.refresh()
     return context
 

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import files
-from .blocks import SKIP, Block, BlockError
+from .blocks import RUN, SKIP, Block, BlockError
+from .vocabulary import VIA
 
 
 def _now() -> str:
@@ -23,6 +24,7 @@ class BlockEntry:
     action: str
     checks: list[str]
     tier: str
+    via: str | None = None  # the stand-in a "run" ran against (vocabulary.VIA), None for the real thing
     outcome: str = "skipped"
     reason: str | None = None
     seconds: float = 0.0
@@ -35,8 +37,9 @@ class BlockEntry:
             return cls(page=block.page, line=block.line, language="unknown", action=SKIP, checks=[],
                        tier="hermetic", outcome="failed", reason=block.message)
         checks = files.checks_for(block.language, block.options.check) if block.kind == "file" else []
+        via = VIA.get(block.tier) if block.action == RUN else None
         return cls(page=block.page, line=block.line, language=block.language, action=block.action,
-                   checks=checks, tier=block.tier)
+                   checks=checks, tier=block.tier, via=via)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Report:
             entry.reason = reason or "skipped without a reason (engine defect)"
             if entry.action != SKIP:
                 entry.action = SKIP  # it was neither run nor validated
+            entry.via = None
         elif outcome == "failed" and reason:
             entry.reason = reason
         self.blocks[(entry.page, entry.line)] = entry

@@ -58,6 +58,7 @@ class RunContext:
     shim_dir: Path | None = None
     available: set[str] = field(default_factory=set)
     problems: dict[str, str] = field(default_factory=dict)  # tier -> why its backend is missing
+    emulators: list = field(default_factory=list)  # stand-in cloud API backends (backends.emulators)
 
     def __post_init__(self) -> None:
         self.refresh()
@@ -71,6 +72,8 @@ class RunContext:
             self.available.add("postgres")
         if self.settings.meshhook and (self.settings.meshhook / "package.json").is_file():
             self.available.add("meshhook")
+        for backend in self.emulators:
+            self.available |= backend.provides()
 
     def missing(self, block: Block) -> list[str]:
         """The tiers a block needs that this run cannot offer."""
@@ -107,9 +110,13 @@ class RunContext:
             env.update(self.postgres.conninfo(page.database))
         if "meshhook" in self.available:
             env["MESHHOOK_DIR"] = str(self.settings.meshhook)
+        for backend in self.emulators:
+            env.update(backend.page_environment(page))
         return env
 
     def release_page(self, page: PageSession) -> None:
+        for backend in self.emulators:
+            backend.release_page(page)
         if self.docker_version:
             from .backends import docker
             docker.sweep(run_id=self.settings.run_id, page=page.key)
@@ -118,7 +125,7 @@ class RunContext:
 
     def protected_pids(self) -> set[int]:
         pids = getattr(self.postgres, "pids", None)
-        return set(pids() if callable(pids) else ())
+        return set(pids() if callable(pids) else ()).union(*(b.protected_pids() for b in self.emulators))
 
 
 def meshhook_commit(checkout: Path | None) -> str | None:

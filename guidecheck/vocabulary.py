@@ -19,6 +19,18 @@ TIERS: dict[str, str] = {
     "postgres": "a PostgreSQL server",
     "meshhook": "a MeshHook checkout (set GUIDE_MESHHOOK_CHECKOUT)",
     "cloud": "a Supabase Cloud project and its credentials",
+    "aws-emulator": "an AWS API emulator on this machine",
+    "terraform": "Terraform with its AWS provider (installed outside any package registry) and an AWS API "
+                 "emulator",
+    "gcloud": "the Google Cloud SDK (installed outside any package registry)",
+}
+
+# Tiers whose blocks run against a stand-in for the real target; the report's "via" and the block's mark
+# say which, so readers know a command "ran" against an emulator, or only had its requests checked.
+VIA: dict[str, str] = {
+    "aws-emulator": "an AWS API emulator (moto)",
+    "terraform": "an AWS API emulator (moto)",
+    "gcloud": "a stand-in Cloud Run API that records requests (requests checked)",
 }
 
 # Languages and what the engine does with a block written in them.
@@ -45,6 +57,7 @@ LANGUAGES: dict[str, str] = {
     "dotenv": FILE,
     "ini": FILE,
     "dockerfile": FILE,
+    "hcl": FILE,
     "nginx": FILE,
     "caddyfile": FILE,
     "text": FILE,

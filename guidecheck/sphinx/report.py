@@ -128,6 +128,8 @@ def block_status(entry: dict | None) -> tuple[str, str]:
     if entry["action"] == "check":
         checks = [tool_name(check) for check in entry.get("checks") or []]
         return VALIDATED, ("validated by " + ", ".join(checks)) if checks else "validated"
+    if entry.get("via"):
+        return RAN, f"verified · ran against {entry['via']}"
     return RAN, "verified · ran"
 
 
