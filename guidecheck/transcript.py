@@ -102,22 +102,23 @@ def line_matches(expected: str, actual: str) -> bool:
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:
-    """Whether the output matches, ``...`` lines matching any run of lines."""
-    memo: dict[tuple[int, int], bool] = {}
+    """Whether the output matches, ``...`` lines matching any run of lines.
 
-    def match_from(i: int, j: int) -> bool:
-        key = (i, j)
-        if key not in memo:
-            if i == len(expected):
-                result = j == len(actual)
-            elif expected[i].strip() == ANY_LINES:
-                result = match_from(i + 1, j) or (j < len(actual) and match_from(i, j + 1))
-            else:
-                result = j < len(actual) and line_matches(expected[i], actual[j]) and match_from(i + 1, j + 1)
-            memo[key] = result
-        return memo[key]
-
-    return match_from(0, 0)
+    Bottom-up, one row per expected line, so that long outputs (a Terraform apply prints hundreds
+    of lines) cannot exhaust Python's recursion limit.
+    """
+    n, m = len(expected), len(actual)
+    below = [j == m for j in range(m + 1)]  # expected[n:] matches actual[j:] only when both are empty
+    for i in range(n - 1, -1, -1):
+        row = [False] * (m + 1)
+        if expected[i].strip() == ANY_LINES:
+            for j in range(m, -1, -1):
+                row[j] = below[j] or (j < m and row[j + 1])
+        else:
+            for j in range(m):
+                row[j] = below[j + 1] and line_matches(expected[i], actual[j])
+        below = row
+    return below[0]
 
 
 def updated(expected: list[str], actual: list[str]) -> list[str]:
