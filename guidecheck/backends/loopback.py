@@ -64,7 +64,10 @@ class Server:
 
     def start(self, wait: float = 30, environment: dict[str, str] | None = None) -> Server:
         for port in PORTS:
-            if not _port_is_free(port):
+            if not _claim(port):
+                continue
+            if not _port_is_free(port):  # taken by something that is not ours
+                (RECORDS / f"port-{port}").unlink(missing_ok=True)
                 continue
             argv = [arg.replace("{port}", str(port)) for arg in self.argv]
             with self.log.open("ab") as log:
@@ -74,10 +77,8 @@ class Server:
                                                 env={**os.environ, **(environment or {})})
             self.port = port
             deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    break  # lost the port to someone else, or broken: try the next port once
-                if _listening(port):
+            while time.monotonic() < deadline and self.process.poll() is None:
+                if _listening(port) and self.process.poll() is None:
                     self._record()  # once it runs its own program, so the command line is final
                     return self
                 time.sleep(0.1)
@@ -90,7 +91,7 @@ class Server:
     def _record(self) -> None:
         RECORDS.mkdir(exist_ok=True)
         record = {"pid": self.process.pid, "controller": self.controller_pid, "name": self.name,
-                  "cmdline": _cmdline(self.process.pid)}
+                  "port": self.port, "cmdline": _cmdline(self.process.pid)}
         (RECORDS / f"{self.process.pid}.json").write_text(json.dumps(record))
 
     def stop(self) -> None:
@@ -102,7 +103,30 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
         (RECORDS / f"{self.process.pid}.json").unlink(missing_ok=True)
+        (RECORDS / f"port-{self.port}").unlink(missing_ok=True)
         self.process = None
+
+
+def _claim(port: int) -> bool:
+    """Reserve a port among all runs on this machine (a server takes a moment to bind it)."""
+    RECORDS.mkdir(exist_ok=True)
+    claim = RECORDS / f"port-{port}"
+    for _ in range(2):
+        try:
+            descriptor = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                owner = int(claim.read_text() or 0)
+            except (OSError, ValueError):
+                owner = 0
+            if owner and _alive(owner):
+                return False
+            claim.unlink(missing_ok=True)  # its process is gone: the claim is stale
+            continue
+        with os.fdopen(descriptor, "w") as file:
+            file.write(str(os.getpid()))
+        return True
+    return False
 
 
 def _cmdline(pid: int) -> str:
@@ -134,5 +158,6 @@ def sweep() -> int:
         if _alive(record["pid"]) and _cmdline(record["pid"]) == record.get("cmdline"):
             _terminate(record["pid"])
             stopped += 1
+        (RECORDS / f"port-{record.get('port')}").unlink(missing_ok=True)
         path.unlink(missing_ok=True)
     return stopped
