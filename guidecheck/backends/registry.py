@@ -88,8 +88,11 @@ def via(block: Block) -> str | None:
 
 
 def environment_words(environment: dict) -> str:
-    """A report's environment in a reader's words: one phrase per registered backend."""
-    return ", ".join(cls.environment_words(environment.get(cls.name)) for cls in backends())
+    """A report's environment in a reader's words: one phrase per registered backend it names.
+
+    A backend the report does not name (registered after the run) is left out: the run said nothing of it.
+    """
+    return ", ".join(cls.environment_words(environment[cls.name]) for cls in backends() if cls.name in environment)
 
 
 # The guide's backends, in start order: one line each.
