@@ -6,10 +6,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from guidecheck.backends import loopback
+from guidecheck.backends.gcloud_requests import GcloudRequests
 from guidecheck.blocks import Block, page_blocks
 from guidecheck.report import BlockEntry, Report
-from guidecheck.backends.gcloud_requests import GcloudRequests
 from guidecheck.sphinx.status import block_status
 
 PAGE = """\
@@ -72,3 +74,20 @@ def test_sweep_stops_servers_whose_run_is_gone(tmp_path: Path):
     assert loopback.sweep() >= 1
     server.process.wait(timeout=10)
     assert not (loopback.RECORDS / f"{pid}.json").exists()
+
+
+def test_terraform_skips_with_a_reason_for_readers_when_it_or_its_provider_is_missing(monkeypatch, tmp_path):
+    from guidecheck.backends import registry, terraform
+    from guidecheck.backends.interface import BackendUnavailable, Plan
+    from guidecheck.run import Settings
+
+    assert "terraform" not in registry.strict_tiers()  # a strict run skips, not fails, its blocks
+    plan = Plan(settings=Settings(root=tmp_path), pages={}, blocks=[])
+    backend = terraform.Terraform(plan.settings)
+    monkeypatch.setattr(terraform.shutil, "which", lambda name: None)
+    with pytest.raises(BackendUnavailable, match="^Terraform is not installed on this machine$"):
+        backend.start(plan)
+    monkeypatch.setattr(terraform.shutil, "which", lambda name: "/bin/" + name)
+    monkeypatch.setenv("GUIDE_TERRAFORM_MIRROR", str(tmp_path))  # an empty mirror: no AWS provider in it
+    with pytest.raises(BackendUnavailable, match="no local copy of Terraform's AWS provider"):
+        backend.start(plan)

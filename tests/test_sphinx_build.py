@@ -194,9 +194,12 @@ def test_summary_lists_pages_by_title_in_reading_order(verified_site):
     outdir, blocks, report = verified_site
     table = soup(outdir / "verification.html").select_one("table.guidecheck-summary-table")
     links = [row.select_one("td a") for row in table.select("tbody tr")[:-1]]
-    # In the order the table of contents gives the pages, each under the title of its page.
-    contents = [a["href"].split("#")[0] for a in soup(outdir / "index.html").select(
-        ".toctree-wrapper a.reference.internal") if "#" not in a["href"]]
+    # In reading order (each page's "next" link, as the table of contents orders the pages at any depth),
+    # each under the title of its page.
+    contents, page = [], outdir / "index.html"
+    while (following := soup(page).select_one('link[rel="next"]')) is not None:
+        page = (page.parent / following["href"]).resolve()
+        contents.append(page.relative_to(outdir.resolve()).as_posix())
     order = [a["href"].split("#")[0] for a in links]
     assert order == sorted(order, key=contents.index), (order, contents)
     for link in links:
