@@ -99,6 +99,16 @@ def _sql(text: str) -> None:
         raise InvalidFile(f"line {line}: {error}" if line else str(error)) from None
 
 
+def _hcl(text: str) -> None:
+    """Terraform's configuration syntax, read by python-hcl2 (installed with checkov)."""
+    import hcl2  # only when a Terraform file is checked
+
+    try:
+        hcl2.loads(text)
+    except Exception as error:  # lark's parse errors share no public base class
+        raise InvalidFile(str(error).splitlines()[0]) from None
+
+
 def _python(text: str) -> None:
     try:
         compile(text, "<file block>", "exec")
@@ -130,6 +140,7 @@ PARSERS: dict[str, tuple[str, Callable[[str], None]]] = {
     "ini": ("ini parser", _ini),
     "dotenv": ("dotenv parser", _dotenv),
     "dockerfile": ("dockerfile parser", _dockerfile),
+    "hcl": ("HCL parser", _hcl),
 }
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from . import files
+from .backends import registry
 from .blocks import CHECK, RUN, SKIP, Block, BlockError
 
 SCHEMA = 1
@@ -58,8 +59,9 @@ class BlockEntry:
             return cls(page=block.page, line=block.line, language="unknown", action=SKIP, checks=[],
                        tier="hermetic", outcome=FAILED, reason=block.message)
         checks = files.checks_for(block.language, block.options.check) if block.kind == "file" else []
+        via = registry.via(block) if block.action == RUN else None
         return cls(page=block.page, line=block.line, language=block.language, action=block.action,
-                   checks=checks, tier=block.tier)
+                   checks=checks, tier=block.tier, via=via)
 
     @classmethod
     def from_json(cls, data: object, where: str) -> BlockEntry:
@@ -113,6 +115,7 @@ class Report:
             entry.reason = reason or "skipped without a reason (engine defect)"
             if entry.action != SKIP:
                 entry.action = SKIP  # it was neither run nor validated
+            entry.via = None  # it ran against nothing
         elif outcome == FAILED and reason:
             entry.reason = reason
         self.blocks[entry.key] = entry

@@ -35,6 +35,7 @@ LANGUAGES: dict[str, str] = {
     "dotenv": FILE,
     "ini": FILE,
     "dockerfile": FILE,
+    "hcl": FILE,
     "nginx": FILE,
     "caddyfile": FILE,
     "text": FILE,

@@ -28,3 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 [ "$only_docs" = docs ] || bash "$here/bootstrap-engine.sh"
 [ "$only_docs" = docs ] || bash "$here/kubernetes-tools.sh"
+
+# The cloud chapter's AWS steps use the AWS CLI against an emulator on loopback. Debian's awscli (2.9)
+# ignores AWS_ENDPOINT_URL and would talk to AWS itself, so the guide installs the PyPI release, which
+# honours it, in an environment of its own (its pinned docutils clashes with Sphinx's).
+if [ "$only_docs" != docs ] && ! command -v aws >/dev/null; then
+    echo "setup-host: installing the AWS CLI from PyPI"
+    "${SUDO[@]}" python3 -m venv /usr/local/lib/guide-awscli
+    "${SUDO[@]}" /usr/local/lib/guide-awscli/bin/pip install --quiet 'awscli>=1.35,<2'
+    "${SUDO[@]}" ln -sf /usr/local/lib/guide-awscli/bin/aws /usr/local/bin/aws
+fi

@@ -24,6 +24,8 @@ Lifecycle, and which process calls what::
         backend.stop()                          always: after a pass, a failure, Ctrl-C or a failed start
     Sphinx, reading a report
         Cls.environment_words(value) -> str     "Docker 26.1.5" / "no Docker engine"
+    the report, describing a block
+        Cls.via(tier) -> str | None             what a block of that tier runs against, when a stand-in
 
 Tiers and blocks: ``Cls.tiers`` maps each tier to what a reader is told the block needs ("needs a
 Docker engine"): plain words, no engine or variable names. ``Cls.needs(block)`` infers, from what a
@@ -96,6 +98,13 @@ class Backend:
     @classmethod
     def needs(cls, block: Block) -> str | None:
         """A tier of this backend the block needs by what it does, though it names no ``:tier:``."""
+        return None
+
+    @classmethod
+    def via(cls, tier: str) -> str | None:
+        """What a block of *tier* runs against when this backend stands in for the real target (an API
+        emulator), in a reader's words; None when it runs against the real thing. The report keeps it,
+        and the block's mark says "ran against …"."""
         return None
 
     @classmethod

@@ -78,9 +78,21 @@ def inferred(block: Block) -> list[str]:
     return [tier for cls in backends() if (tier := cls.needs(block))]
 
 
+def via(block: Block) -> str | None:
+    """What a block runs against when a backend it needs stands in for the real target, else None."""
+    for cls in backends():
+        for tier in sorted(block.needs & set(cls.tiers)):
+            if words := cls.via(tier):
+                return words
+    return None
+
+
 def environment_words(environment: dict) -> str:
-    """A report's environment in a reader's words: one phrase per registered backend."""
-    return ", ".join(cls.environment_words(environment.get(cls.name)) for cls in backends())
+    """A report's environment in a reader's words: one phrase per registered backend it names.
+
+    A backend the report does not name (registered after the run) is left out: the run said nothing of it.
+    """
+    return ", ".join(cls.environment_words(environment[cls.name]) for cls in backends() if cls.name in environment)
 
 
 # The guide's backends, in start order: one line each.
@@ -88,4 +100,7 @@ register("guidecheck.backends.docker_engine:DockerEngine")
 register("guidecheck.backends.postgres_server:PostgresBackend")
 register("guidecheck.backends.meshhook:MeshHook")
 register("guidecheck.backends.kubernetes:Kubernetes")
+register("guidecheck.backends.aws_emulator:AwsEmulator")
+register("guidecheck.backends.terraform:Terraform")
+register("guidecheck.backends.gcloud_requests:GcloudRequests")
 outside("cloud", "a Supabase Cloud project and its credentials")

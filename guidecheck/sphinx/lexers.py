@@ -24,6 +24,19 @@ def register_lexers(app) -> None:
             app.add_lexer(alias, fallback)
     # The guide's SQL is PostgreSQL's: the generic SQL lexer fails on dollar quoting (DO $$ … $$).
     app.add_lexer("sql", PostgresLexer)
+    # Pygments' Terraform lexer stumbles on splats and arithmetic; what it cannot colour stays plain.
+    app.add_lexer("hcl", _lenient(get_lexer_by_name("hcl").__class__))
+
+
+def _lenient(lexer_class):
+    """A lexer that shows text it cannot classify as plain text instead of failing the build."""
+    from pygments.token import Error, Text
+
+    class Lenient(lexer_class):
+        def get_tokens_unprocessed(self, text, *args):
+            for index, token, value in super().get_tokens_unprocessed(text, *args):
+                yield index, Text if token is Error else token, value
+    return Lenient
 
 
 def reader_line(line: str) -> str:

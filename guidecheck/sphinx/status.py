@@ -17,7 +17,7 @@ LONG_WAIT_SECONDS = 30
 
 # Validators a reader recognises, found inside longer check commands (a docker run wrapper, say).
 _KNOWN_TOOLS = re.compile(r"caddy validate|nginx -t|docker compose\b.*?\bconfig\b|bash -n|node --check|"
-                          r"shellcheck|python3 -m [\w.]+")
+                          r"shellcheck|check-jsonschema|python3 -m [\w.]+")
 
 
 def tool_name(check: str) -> str:

@@ -1,0 +1,90 @@
+"""The Google Cloud SDK pointed at a recorder of its requests (cloud_run_recorder), one per page.
+
+gcloud is not in a package registry, so the ``gcloud`` tier exists only where the SDK is installed.
+Each page's shell gets a private gcloud configuration directory, a placeholder access token, and
+proxy and endpoint settings that send Cloud Run and Secret Manager calls to the page's recorder; the
+page's commands are what a reader types. ``GUIDE_GCLOUD_REQUESTS`` names the request log, for the
+hidden blocks that assert on what gcloud sent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from . import loopback
+from .interface import Backend, BackendUnavailable
+
+if TYPE_CHECKING:
+    from ..page import PageSession
+
+
+class GcloudRequests(Backend):
+    name = "gcloud-requests"
+    tiers: ClassVar[dict[str, str]] = {"gcloud": "the Google Cloud SDK (installed outside any package registry)"}
+    strict = False  # the SDK comes from outside the package registries
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.available = False
+        self.servers: dict[str, loopback.Server] = {}
+
+    @classmethod
+    def via(cls, tier: str) -> str | None:
+        return "a stand-in Cloud Run API that records requests (requests checked)"
+
+    def start(self, plan) -> None:
+        if not shutil.which("gcloud"):
+            raise BackendUnavailable("the Google Cloud SDK is not installed on this machine")
+        self.available = True
+
+    def sweep_leftovers(self) -> str:
+        stopped = loopback.sweep()
+        return f"stopped {stopped} stand-in API servers of interrupted runs" if stopped else ""
+
+    def describe(self) -> dict[str, Any]:
+        return {"available": self.available}
+
+    def attach(self, description: dict[str, Any]) -> None:
+        self.available = description["available"]
+
+    def report_environment(self) -> Any:
+        return "gcloud" if self.available else None
+
+    @classmethod
+    def environment_words(cls, value: Any) -> str:
+        return "the Google Cloud SDK" if value else "no Google Cloud SDK"
+
+    def page_environment(self, page: PageSession) -> dict[str, str]:
+        engine = page.root / "engine"
+        requests = engine / "gcloud-requests.jsonl"
+        recorder = loopback.Server("Cloud Run request recorder",
+                                   [sys.executable, "-m", "guidecheck.backends.cloud_run_recorder", "{port}",
+                                    str(requests)],
+                                   self.settings.controller_pid or os.getpid(), engine / "recorder.log")
+        self.servers[page.page] = recorder.start()
+        return {
+            "CLOUDSDK_CONFIG": str(engine / "gcloud"),
+            "CLOUDSDK_AUTH_ACCESS_TOKEN": "guide-placeholder-token",
+            "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+            "CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API": "false",
+            "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
+            "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
+            # Every call goes through the recorder as a proxy; these names never reach DNS.
+            "CLOUDSDK_PROXY_TYPE": "http",
+            "CLOUDSDK_PROXY_ADDRESS": "127.0.0.1",
+            "CLOUDSDK_PROXY_PORT": str(recorder.port),
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN": "http://run.googleapis.recorder/",
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER": "http://secretmanager.googleapis.recorder/",
+            "GUIDE_GCLOUD_REQUESTS": str(requests),
+        }
+
+    def release_page(self, page: PageSession) -> None:
+        server = self.servers.pop(page.page, None)
+        if server:
+            server.stop()
+
+    def protected_pids(self) -> set[int]:
+        return {s.process.pid for s in self.servers.values() if s.process}
