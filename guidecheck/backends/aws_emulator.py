@@ -72,8 +72,7 @@ class AwsEmulator(Backend):
         self.version = version("moto")
 
     def sweep_leftovers(self) -> str:
-        stopped = loopback.sweep()
-        return f"stopped {stopped} stand-in API servers of interrupted runs" if stopped else ""
+        return loopback.sweep_line()
 
     def describe(self) -> dict[str, Any]:
         return {"version": self.version}

@@ -41,8 +41,7 @@ class GcloudRequests(Backend):
         self.available = True
 
     def sweep_leftovers(self) -> str:
-        stopped = loopback.sweep()
-        return f"stopped {stopped} stand-in API servers of interrupted runs" if stopped else ""
+        return loopback.sweep_line()
 
     def describe(self) -> dict[str, Any]:
         return {"available": self.available}

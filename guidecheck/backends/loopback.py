@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .docker import pid_alive
+
 PORTS = range(18650, 18700)  # the cloud chapter's loopback ports (TEAM port plan)
 RECORDS = Path(tempfile.gettempdir()) / "guidecheck-loopback-servers"
 
@@ -38,16 +40,6 @@ def _listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Server:
@@ -119,7 +111,7 @@ def _claim(port: int) -> bool:
                 owner = int(claim.read_text() or 0)
             except (OSError, ValueError):
                 owner = 0
-            if owner and _alive(owner):
+            if owner and pid_alive(owner):
                 return False
             claim.unlink(missing_ok=True)  # its process is gone: the claim is stale
             continue
@@ -152,12 +144,18 @@ def sweep() -> int:
         except (OSError, ValueError):
             path.unlink(missing_ok=True)
             continue
-        if _alive(record["controller"]):
+        if pid_alive(record["controller"]):
             continue
         # The same command line: never signal a process that merely reuses a recorded pid.
-        if _alive(record["pid"]) and _cmdline(record["pid"]) == record.get("cmdline"):
+        if pid_alive(record["pid"]) and _cmdline(record["pid"]) == record.get("cmdline"):
             _terminate(record["pid"])
             stopped += 1
         (RECORDS / f"port-{record.get('port')}").unlink(missing_ok=True)
         path.unlink(missing_ok=True)
     return stopped
+
+
+def sweep_line() -> str:
+    """Stop the stand-in servers of runs that were killed; a line for the run's log, or ""."""
+    stopped = sweep()
+    return f"stopped {stopped} stand-in API servers of interrupted runs" if stopped else ""
