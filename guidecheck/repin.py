@@ -68,6 +68,8 @@ def commits_pattern(root: Path) -> re.Pattern:
 def _scan(text: str, commits: re.Pattern):
     """(offset, end, kind, iso-or-sha, match) for each mention in a text."""
     for commit in commits.finditer(text):
+        if any(earlier.startswith(commit.group()) for earlier in pin.EARLIER):
+            continue  # named on purpose (pin.EARLIER), with its own date: not a mention of the pin
         yield commit.start(), commit.end(), "commit", commit.group(), None
         after = _DATE_AFTER.match(text, commit.end())
         if after:

@@ -33,7 +33,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
 
 def sphinx_build(srcdir: Path, outdir: Path, root: Path, report: Path | str | None,
                  ) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-b", "html",
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "--no-color", "-b", "html",
                "-c", str(ROOT), "-d", str(outdir.parent / (outdir.name + ".doctrees")),
                "-D", f"guidecheck_root={root}",
                "-D", f"guidecheck_report={report or 'no-such-dir/report.json'}",
