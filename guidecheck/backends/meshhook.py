@@ -80,9 +80,9 @@ def upstream_mirror(checkout: Path) -> dict[str, str]:
     against a local repository holding the same commit (git's ``url.<base>.insteadOf``).
     """
     # safe.directory: the checkout may belong to another user than the one cloning (CI runs as root).
-    # advice.defaultBranchName: the run's checkout sits at a commit, not on a branch as upstream's default
-    # branch is, and newer git would say so when cloning it; a clone of upstream says nothing.
+    # init.defaultBranch: the run's checkout sits at a commit, not on a branch as upstream's default
+    # branch (main) is, and newer git would otherwise hint about the name when cloning it.
     return {"GIT_CONFIG_COUNT": "3", "GIT_CONFIG_KEY_0": f"url.{checkout}.insteadOf",
             "GIT_CONFIG_VALUE_0": pin.UPSTREAM, "GIT_CONFIG_KEY_1": "safe.directory",
-            "GIT_CONFIG_VALUE_1": str(checkout), "GIT_CONFIG_KEY_2": "advice.defaultBranchName",
-            "GIT_CONFIG_VALUE_2": "false"}
+            "GIT_CONFIG_VALUE_1": str(checkout), "GIT_CONFIG_KEY_2": "init.defaultBranch",
+            "GIT_CONFIG_VALUE_2": "main"}
