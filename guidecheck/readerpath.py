@@ -37,7 +37,8 @@ from types import SimpleNamespace
 from . import files
 from .backends import docker, shim
 from .backends.cli import docker as run_docker
-from .blocks import Block, page_blocks
+from .blocks import Block, read_blocks
+from .pages import SOURCE
 from .containershell import ContainerShell
 from .evaluate import RUNNERS, Failure
 from .page import _TERMINAL
@@ -73,14 +74,18 @@ class Outcome:
 
 
 def path_blocks(root: Path) -> list[Block]:
-    """Every block a reader of the core pages meets and does not skip, in order."""
+    """Every block a reader of the core pages sees and does not skip, in order.
+
+    Hidden blocks are the guide's own checks (they may use its tools, which a reader does not have);
+    they never make state a reader needs, and leaving them out here is what proves it.
+    """
     blocks = []
     for name in PAGES:
-        page = f"source/{name}"
-        for block in page_blocks((root / page).read_text(), page):
+        page = f"{SOURCE}/{name}"
+        for block in read_blocks(root / page, page):
             if not isinstance(block, Block):
                 raise SystemExit(f"reader path: {block}")
-            if not block.options.skip:
+            if not block.options.skip and not block.options.hidden:
                 blocks.append(block)
     return blocks
 
