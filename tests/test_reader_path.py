@@ -37,4 +37,6 @@ def test_the_path_starts_by_installing_and_ends_with_the_smoke_test():
     assert [b.page for b in smoke] == ["source/deploy/compose.md"]
     # Nothing the reader skips is in the path, and file blocks are saved there like any other step.
     assert not any(b.options.skip for b in blocks)
+    # The guide's hidden checks are not what a reader types; the path proves they make no state.
+    assert not any(b.options.hidden for b in blocks)
     assert any(b.kind == FILE for b in blocks)
