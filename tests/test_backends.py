@@ -7,7 +7,6 @@ import os
 import re
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import psycopg
@@ -230,19 +229,19 @@ def test_content_digest_follows_dockerfile_and_context(tmp_path):
 # --- PostgreSQL -----------------------------------------------------------------------------------
 
 def _check_server(server: postgres.PostgresServer) -> None:
-    """What the engine relies on: conninfo connects, page databases clone fast and drop."""
+    """What the engine relies on: conninfo connects, page databases are made and drop.
+
+    How fast a page database is made is measured by scripts/benchmark.py, not asserted here: a timed
+    assertion fails on a loaded machine without anything being wrong.
+    """
     info = server.conninfo()
     assert set(info) == {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"}
     assert info["PGHOST"] == "127.0.0.1"
     assert info["PGPASSWORD"] not in repr(server)
 
-    timings = []
     for n in range(3):
-        started = time.monotonic()
         page = server.create_page_database(f"test_page_{n}")
-        timings.append(time.monotonic() - started)
         assert page["PGDATABASE"] == f"test_page_{n}"
-    assert max(timings) < 1.0, f"cloning the template took {timings}"
 
     page = server.conninfo("test_page_0")
     with psycopg.connect(host=page["PGHOST"], port=page["PGPORT"], user=page["PGUSER"],
