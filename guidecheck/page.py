@@ -49,7 +49,6 @@ class PageSession:
         self.key = page_key(page)
         self.root = Path(tempfile.mkdtemp(prefix=f"guide-{self.key}-"))
         self.failed_at: str | None = None
-        self.database: str | None = None
         self.updates: list = []  # (block, step, new expected lines) found in update mode
         workspace, home, scratch = (self.root / name for name in ("work", "home", "engine"))
         for directory in (workspace, home, scratch):

@@ -8,7 +8,6 @@ reader runs against a real account. Terraform, pointed at the same emulator, is 
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -46,7 +45,7 @@ def _aws_cli_problem() -> str | None:
     return None
 
 
-class AwsEmulator(Backend):
+class AwsEmulator(loopback.PageServers, Backend):
     name = "aws-emulator"
     tiers: ClassVar[dict[str, str]] = {"aws-emulator": "the AWS CLI and an AWS API emulator on this machine"}
     # moto and the AWS CLI come with the guide (pyproject's cloud extra, scripts/setup-host.sh): a strict
@@ -55,7 +54,6 @@ class AwsEmulator(Backend):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.version: str | None = None
-        self.servers: dict[str, loopback.Server] = {}  # page -> its emulator
 
     @classmethod
     def via(cls, tier: str) -> str | None:
@@ -71,8 +69,6 @@ class AwsEmulator(Backend):
 
         self.version = version("moto")
 
-    def sweep_leftovers(self) -> str:
-        return loopback.sweep_line()
 
     def describe(self) -> dict[str, Any]:
         return {"version": self.version}
@@ -88,10 +84,9 @@ class AwsEmulator(Backend):
         return f"an AWS API emulator (moto {value})" if value else "no AWS API emulator"
 
     def page_environment(self, page: PageSession) -> dict[str, str]:
-        moto = loopback.Server("AWS API emulator", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                                    "-p", "{port}"],
-                               self.settings.controller_pid or os.getpid(), page.root / "engine" / "moto.log")
-        self.servers[page.page] = moto.start(environment={"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+        moto = self.page_server(page, "AWS API emulator",
+                                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "{port}"],
+                                page.root / "engine" / "moto.log", {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         return {
             "AWS_ENDPOINT_URL": moto.url,
             # Placeholders: the emulator accepts any key; a reader's own credentials are never read.
@@ -101,11 +96,3 @@ class AwsEmulator(Backend):
             "AWS_SHARED_CREDENTIALS_FILE": str(page.root / "engine" / "aws-credentials"),
             "AWS_PAGER": "",
         }
-
-    def release_page(self, page: PageSession) -> None:
-        server = self.servers.pop(page.page, None)
-        if server:
-            server.stop()
-
-    def protected_pids(self) -> set[int]:
-        return {s.process.pid for s in self.servers.values() if s.process}

@@ -9,7 +9,6 @@ hidden blocks that assert on what gcloud sent.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from ..page import PageSession
 
 
-class GcloudRequests(Backend):
+class GcloudRequests(loopback.PageServers, Backend):
     name = "gcloud-requests"
     tiers: ClassVar[dict[str, str]] = {"gcloud": "the Google Cloud SDK (installed outside any package registry)"}
     strict = False  # the SDK comes from outside the package registries
@@ -29,7 +28,6 @@ class GcloudRequests(Backend):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.available = False
-        self.servers: dict[str, loopback.Server] = {}
 
     @classmethod
     def via(cls, tier: str) -> str | None:
@@ -40,8 +38,6 @@ class GcloudRequests(Backend):
             raise BackendUnavailable("the Google Cloud SDK is not installed on this machine")
         self.available = True
 
-    def sweep_leftovers(self) -> str:
-        return loopback.sweep_line()
 
     def describe(self) -> dict[str, Any]:
         return {"available": self.available}
@@ -59,11 +55,9 @@ class GcloudRequests(Backend):
     def page_environment(self, page: PageSession) -> dict[str, str]:
         engine = page.root / "engine"
         requests = engine / "gcloud-requests.jsonl"
-        recorder = loopback.Server("Cloud Run request recorder",
-                                   [sys.executable, "-m", "guidecheck.backends.cloud_run_recorder", "{port}",
-                                    str(requests)],
-                                   self.settings.controller_pid or os.getpid(), engine / "recorder.log")
-        self.servers[page.page] = recorder.start()
+        recorder = self.page_server(page, "Cloud Run request recorder",
+                                    [sys.executable, "-m", "guidecheck.backends.cloud_run_recorder", "{port}",
+                                     str(requests)], engine / "recorder.log")
         return {
             "CLOUDSDK_CONFIG": str(engine / "gcloud"),
             "CLOUDSDK_AUTH_ACCESS_TOKEN": "guide-placeholder-token",
@@ -79,11 +73,3 @@ class GcloudRequests(Backend):
             "CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER": "http://secretmanager.googleapis.recorder/",
             "GUIDE_GCLOUD_REQUESTS": str(requests),
         }
-
-    def release_page(self, page: PageSession) -> None:
-        server = self.servers.pop(page.page, None)
-        if server:
-            server.stop()
-
-    def protected_pids(self) -> set[int]:
-        return {s.process.pid for s in self.servers.values() if s.process}

@@ -155,7 +155,29 @@ def sweep() -> int:
     return stopped
 
 
-def sweep_line() -> str:
-    """Stop the stand-in servers of runs that were killed; a line for the run's log, or ""."""
-    stopped = sweep()
-    return f"stopped {stopped} stand-in API servers of interrupted runs" if stopped else ""
+class PageServers:
+    """For a backend that gives each page a stand-in server of its own on loopback (a Backend mixin):
+    the page's server is stopped when the page ends, spared by page cleanup while it runs, and the
+    servers of killed runs are swept."""
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.servers: dict[str, Server] = {}  # page -> its server
+
+    def page_server(self, page, name: str, argv: list[str], log, environment: dict[str, str] | None = None
+                    ) -> Server:
+        server = Server(name, argv, self.settings.controller_pid or os.getpid(), log)
+        self.servers[page.page] = server.start(environment=environment)
+        return server
+
+    def sweep_leftovers(self) -> str:
+        stopped = sweep()
+        return f"stopped {stopped} stand-in API servers of interrupted runs" if stopped else ""
+
+    def release_page(self, page) -> None:
+        server = self.servers.pop(page.page, None)
+        if server:
+            server.stop()
+
+    def protected_pids(self) -> set[int]:
+        return {s.process.pid for s in self.servers.values() if s.process}
