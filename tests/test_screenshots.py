@@ -121,19 +121,21 @@ def test_the_run_captures_the_picture_into_its_output_and_names_it_in_the_report
     assert picture[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", picture[16:24]) == (640, 480)  # the declared window, pixel for pixel
     assert run.report["environment"]["browser"]
-    assert not _browsers_of("guide-source_shots_")  # the browser ended with the page
+    assert not _orphaned_browsers()  # the browser ended with its capture
 
 
-def _browsers_of(page_directory: str) -> list[str]:
-    """Command lines of running processes whose profile is in a page's directory."""
+def _orphaned_browsers() -> list[str]:
+    """Running browsers whose capture is over: their profile directory is already removed."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            words = cmdline.read_bytes().split(b"\0")
+            words = cmdline.read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        if any(page_directory.encode() in word and b"user-data-dir" in word for word in words):
-            found.append(b" ".join(words).decode(errors="replace"))
+        for word in words:
+            profile = word.removeprefix("--user-data-dir=")
+            if profile != word and "/gc-shot-" in profile and not Path(profile).exists():
+                found.append(" ".join(words))
     return found
 
 

@@ -75,7 +75,7 @@ def _figure(app, docname: str, node: screenshot_figure, report) -> nodes.figure:
         browser = report.environment.get("browser")
         legend += paragraph(f"Taken by the guide's verification run on {status.report_date(report)}"
                             + (f" in Chromium {browser}" if browser else "")
-                            + f", in a {node['viewport']} window, at ", nodes.literal("", node["url"]), ".",
+                            + f", in a window of {node['viewport']} pixels, at ", nodes.literal("", node["url"]), ".",
                             classes=["guidecheck-shot-credit"])
     else:
         legend += paragraph("No picture in this build: it is taken by the guide's verification run, in a "
