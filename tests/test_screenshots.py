@@ -110,9 +110,11 @@ def _served_page(port: int, expect: str) -> str:
 
 
 @needs_browser
-def test_the_run_captures_the_picture_into_its_output_and_names_it_in_the_report(run_pages):
+@pytest.mark.parametrize("workers", [(), ("-n", "1")], ids=["one-process", "xdist-worker"])
+def test_the_run_captures_the_picture_into_its_output_and_names_it_in_the_report(run_pages, workers):
+    # A worker keeps the picture; the controller's report must name it.
     run = run_pages({"shots.md": _served_page(_free_port(), "Hello from the guide")},
-                    "--guide-backends", "browser", backends=True)
+                    "--guide-backends", "browser", *workers, backends=True)
     assert run.status == 0, run.output
     entry = run.outcome(PAGE, 14)
     assert entry["outcome"] == "passed" and entry["tier"] == "browser"
