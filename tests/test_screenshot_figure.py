@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import zlib
 import struct
+import zlib
 
 import pytest
 
@@ -90,3 +90,15 @@ def test_a_malformed_declaration_fails_the_build_at_its_line(tmp_path):
     result = sphinx_build(source, tmp_path / "html", tmp_path, None)
     assert result.returncode != 0
     assert "shots.md:5" in result.stderr and "window size" in result.stderr
+
+
+def test_alt_text_declared_on_the_page_describes_the_picture(tmp_path):
+    alt = ":alt: An email field, a password field, two buttons"
+    page = PAGE.replace(":viewport: 1024x700", f":viewport: 1024x700\n    {alt}")
+    source = small_site(tmp_path, {"shots.md": page})
+    report = _report(tmp_path)
+    (report.parent / "screenshots" / "shots").mkdir(parents=True)
+    (report.parent / "screenshots" / "shots" / "L3.png").write_bytes(_png(1024, 700))
+    built(sphinx_build(source, tmp_path / "html", tmp_path, report))
+    image = soup(tmp_path / "html" / "shots.html").select_one("figure.guidecheck-screenshot img")
+    assert image["alt"] == "An email field, a password field, two buttons"

@@ -151,3 +151,13 @@ def test_text_that_is_not_on_the_page_fails_at_page_and_line(run_pages):
     assert f"{PAGE}:14: no screenshot: 'Welcome to MeshHook' is not visible" in run.output
     assert "Hello from the guide" in run.output  # what the page showed instead
     assert not (run.root / "build" / "verify" / "screenshots").exists()
+
+
+@needs_browser
+def test_a_page_that_redirects_elsewhere_fails_instead_of_picturing_another_page(run_pages):
+    # The directory site/ answers only with a redirect to site/ with a slash: not the page declared.
+    page = _served_page(_free_port(), "Hello from the guide")
+    page = page.replace("/\n        :expect:", "/site\n        :expect:").replace("--directory site", "--directory .")
+    run = run_pages({"shots.md": page}, "--guide-backends", "browser", backends=True)
+    assert run.status != 0 and run.outcome(PAGE, 14)["outcome"] == "failed"
+    assert "/site sent the browser on to http://127.0.0.1:" in run.output and "/site/" in run.output

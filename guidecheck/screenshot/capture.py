@@ -3,11 +3,11 @@
     python3 -m guidecheck.screenshot.capture --url URL --expect TEXT --viewport 1280x800 --out shot.png
 
 Playwright's wheel brings its driver but no browser; it launches the machine's ``chromium``. The page
-must answer without an HTTP error and show the expected text before the picture is taken, so a
-picture of an error page cannot pass. Requests to any host but this machine are refused (and listed):
-a run never sends traffic elsewhere. The browser trusts the local TLS certificates of the stack it
-looks at (a guide's stack issues its own); the guide checks TLS with curl, not here. Exits 0 with a
-one-line summary, or 1 with what the page showed instead.
+must answer without an HTTP error, at the address declared (not redirected elsewhere), and show the
+expected text before the picture is taken, so a picture of an error page cannot pass. Requests to
+any host but this machine are refused (and listed): a run never sends traffic elsewhere. The browser
+trusts the local TLS certificates of the stack it looks at (a guide's stack issues its own); the guide
+checks TLS with curl, not here. Exits 0 with a one-line summary, or 1 with what the page showed instead.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ _SHOWN = 400  # characters of the page's text quoted when the expected text is m
 def _local(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme not in ("http", "https", "ws", "wss") or parts.hostname in LOOPBACK_HOSTS
+
+
+def _address(url: str) -> tuple:
+    """What names a page: host, port and path (``https://host`` and ``https://host/`` are one page)."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port, parts.path or "/", parts.query
 
 
 def capture(url: str, expect: str, size: tuple[int, int], out: str, timeout: float) -> str:
@@ -57,6 +63,8 @@ def capture(url: str, expect: str, size: tuple[int, int], out: str, timeout: flo
             status = response.status if response else None
             if status is None or status >= 400:
                 raise RuntimeError(f"{url} answered {status}: {page.inner_text('body')[:_SHOWN]!r}")
+            if _address(page.url) != _address(url):  # a redirect: the picture would show another page
+                raise RuntimeError(f"{url} sent the browser on to {page.url}")
             try:
                 page.get_by_text(expect).first.wait_for(state="visible", timeout=deadline_ms)
             except Error:
