@@ -82,7 +82,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _served_page(port: int, expect: str) -> str:
+def _served_page(port: int, expect: str, script: str = "") -> str:
     """A page that serves a small site on this machine, then declares a screenshot of it."""
     return f"""
         # Shots
@@ -91,7 +91,7 @@ def _served_page(port: int, expect: str) -> str:
         :caption: site/index.html
         :check: test -s site/index.html
 
-        <!doctype html><title>Guide</title><h1>Hello from the guide</h1><p>Nothing else here.</p>
+        <!doctype html><title>Guide</title><h1>Hello from the guide</h1><p>Nothing else here.</p>{script}
         ```
 
         ```console
@@ -161,3 +161,12 @@ def test_a_page_that_redirects_elsewhere_fails_instead_of_picturing_another_page
     run = run_pages({"shots.md": page}, "--guide-backends", "browser", backends=True)
     assert run.status != 0 and run.outcome(PAGE, 14)["outcome"] == "failed"
     assert "/site sent the browser on to http://127.0.0.1:" in run.output and "/site/" in run.output
+
+
+@needs_browser
+def test_a_page_that_keeps_polling_still_gets_its_picture(run_pages):
+    polling = "<script>setInterval(() => fetch('/?poll'), 100)</script>"  # the network never falls quiet
+    run = run_pages({"shots.md": _served_page(_free_port(), "Hello from the guide", polling)},
+                    "--guide-backends", "browser", backends=True)
+    assert run.status == 0, run.output
+    assert run.outcome(PAGE, 14)["screenshot"] == "screenshots/shots/L14.png"

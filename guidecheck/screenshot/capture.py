@@ -21,6 +21,7 @@ from ..browser import HEADLESS_FLAGS, INSTALL_HINT, chromium
 from .declaration import LOOPBACK_HOSTS, viewport
 
 _SHOWN = 400  # characters of the page's text quoted when the expected text is missing
+_SETTLE_MS = 5000  # at most this long for the network to fall quiet once the text is there
 
 
 def _local(url: str) -> bool:
@@ -71,7 +72,10 @@ def capture(url: str, expect: str, size: tuple[int, int], out: str, timeout: flo
                 shown = " ".join(page.inner_text("body").split())[:_SHOWN]
                 raise RuntimeError(f"{expect!r} is not visible on {page.url}; the page shows: {shown!r}") \
                     from None
-            page.wait_for_load_state("networkidle", timeout=deadline_ms)
+            try:  # let images and fonts arrive; a page that keeps polling still gets its picture
+                page.wait_for_load_state("networkidle", timeout=min(deadline_ms, _SETTLE_MS))
+            except Error:
+                pass
             page.screenshot(path=out, animations="disabled")
         finally:
             browser.close()
