@@ -10,9 +10,11 @@ from .fences import Fence, find_fences
 from .files import PARSERS
 from .frontmatter import FrontMatterError, page_settings
 from .pages import PageError, location, read_page
+from .screenshot import declaration
 from .transcript import CONSOLE_PROMPT, CONSOLE_PROMPT_TEXT, PSQL_PROMPT, PSQL_PROMPT_TEXT
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
-                         PROSE_DIRECTIVES, PSQL, SCRIPT, SQL, BlockOptions, OptionError, parse_options)
+                         PROSE_DIRECTIVES, PSQL, SCREENSHOT, SCRIPT, SQL, BlockOptions, OptionError,
+                         parse_options)
 
 # What a block does, as the report names it.
 RUN, CHECK, SKIP = "run", "check", "skip"
@@ -40,6 +42,7 @@ class Block:
     start: int
     end: int
     fence: Fence = field(repr=False)
+    shot: declaration.Shot | None = None  # what a screenshot block opens and expects
 
     @property
     def action(self) -> str:
@@ -74,6 +77,8 @@ def classify(fence: Fence, page: str) -> Block | None:
         raise refuse(f"the fence {fence.marker} is never closed")
     if fence.directive in CONTAINER_DIRECTIVES or fence.directive in PROSE_DIRECTIVES:
         return None
+    if fence.directive == declaration.DIRECTIVE:
+        return _screenshot(fence, page, refuse)
     if fence.directive is not None and fence.directive not in CODE_DIRECTIVES:
         raise refuse(f"unknown directive {{{fence.directive}}}: the engine cannot classify it")
     if fence.malformed:
@@ -91,8 +96,7 @@ def classify(fence: Fence, page: str) -> Block | None:
     try:
         options = parse_options(fence.options)
     except OptionError as error:
-        bad = next((n for n in fence.options if f":{n}:" in str(error)), None)
-        raise refuse(str(error), fence.option_lines.get(bad)) from None
+        raise _option_error(fence, error, refuse) from None
     kind = LANGUAGES[language]
     if options.file_path and kind in (SCRIPT, SQL):
         kind = FILE  # a script or SQL file the reader saves: written and syntax-checked, not run here
@@ -101,6 +105,28 @@ def classify(fence: Fence, page: str) -> Block | None:
                   fence=fence)
     _check_consistency(block, refuse)
     return block
+
+
+def _option_error(fence: Fence, error: OptionError, refuse) -> BlockError:
+    """The error at the line of the option it names, else at the fence."""
+    bad = next((n for n in fence.options if f":{n}:" in str(error)), None)
+    return refuse(str(error), fence.option_lines.get(bad))
+
+
+def _screenshot(fence: Fence, page: str, refuse) -> Block:
+    """A ``{screenshot}`` declaration: the page's address, what must show, and its caption."""
+    if fence.malformed:
+        raise refuse(fence.malformed)
+    try:
+        shot, shared = declaration.parse(fence.argument, fence.options)
+        options = parse_options(shared)
+    except OptionError as error:
+        raise _option_error(fence, error, refuse) from None
+    if not fence.body.strip():
+        raise refuse("a screenshot needs a caption (its body): what the picture shows")
+    return Block(page=page, line=fence.line, language=SCREENSHOT, kind=SCREENSHOT, options=options,
+                 body=fence.body, body_line=fence.body_line, start=fence.start, end=fence.end,
+                 fence=fence, shot=shot)
 
 
 def _check_consistency(block: Block, refuse) -> None:

@@ -13,10 +13,13 @@ from collections.abc import Callable
 
 from . import files, psql_layout, record, transcript
 from .blocks import Block, BlockError
+from .failure import Failure
 from .page import PageSession
 from .pages import location
 from .redact import redact
-from .vocabulary import CONSOLE, FILE, INTERPRETERS, PROVISION_REASON, PSQL, SCRIPT, SHELL_LANGUAGES, SQL
+from .screenshot.runner import run_screenshot
+from .vocabulary import (CONSOLE, FILE, INTERPRETERS, PROVISION_REASON, PSQL, SCREENSHOT, SCRIPT,
+                         SHELL_LANGUAGES, SQL)
 
 _TAIL = 20
 _PSQL_MARK = "@@guidecheck-step-{}@@"  # echoed before each statement, to split psql's output
@@ -28,10 +31,6 @@ RECORDED = "guide_recorded"  # namespace key: {line: output} of passed :record: 
 # How psql runs a SQL block (stop at the first error) and a psql transcript (errors are expected output).
 SQL_FLAGS = "-X -q -v ON_ERROR_STOP=1"
 PSQL_FLAGS = "-X -v ON_ERROR_STOP=0"
-
-
-class Failure(Exception):
-    """The block did not behave as the page says."""
 
 
 class Skip(Exception):
@@ -247,4 +246,5 @@ RUNNERS: dict[str, Callable[[Block, PageSession], str | None]] = {
     SQL: run_sql,
     PSQL: run_psql,
     FILE: run_file,
+    SCREENSHOT: run_screenshot,
 }

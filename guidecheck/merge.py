@@ -36,7 +36,7 @@ def merge(reports: list[dict]) -> dict:
                 raise MergeError(f"{key[0]}:{key[1]} is in two shards' reports")
             blocks[key] = block
     environment = dict(reports[0]["environment"])
-    for field in ("docker", "postgres", "meshhook"):
+    for field in ("docker", "postgres", "meshhook", "browser"):
         values = {report["environment"].get(field) for report in reports} - {None}
         if len(values) > 1:
             raise MergeError(f"the shards ran on different {field} versions: {', '.join(sorted(values))}")

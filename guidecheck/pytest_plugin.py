@@ -17,17 +17,16 @@ from pathlib import Path
 import pytest
 
 from .blocks import Block, BlockError, read_blocks
-from .evaluate import RECORDED, Skip
+from .evaluate import Skip
 from .report import BlockEntry, Report
 from .run import RunContext, Settings
 from .shell import become_subreaper
-from . import infrastructure, shard
+from . import handover, infrastructure, shard
 from .pages import SOURCE, PAGE_SUFFIX, location, page_name, pages_under
 
 _WORKER_KEY = "guidecheck"
 _DEFAULT_REPORT = "build/verify/report.json"
 _ENTRY = "guidecheck_entry"
-_OUTPUT = "guidecheck_output"  # what a :record: block printed, carried to the controller
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -153,17 +152,7 @@ def pytest_runtest_call(item: pytest.Item):
     except Skip as skip:
         pytest.skip(str(skip))
     finally:
-        _carry_recorded_output(item)
-
-
-def _carry_recorded_output(item: pytest.Item) -> None:
-    """The evaluator leaves a :record: block's output in the page's namespace; the report needs it."""
-    example = getattr(item, "example", None)
-    parsed = getattr(getattr(example, "region", None), "parsed", None)
-    if isinstance(parsed, Block) and parsed.options.record:
-        output = example.namespace.get(RECORDED, {}).pop(parsed.line, None)
-        if output is not None:
-            item.user_properties.append((_OUTPUT, output))
+        handover.carry(item, Path(item.config.rootpath) / item.config.getoption("guide_report"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -192,7 +181,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         outcome = "passed" if report.passed else "skipped" if report.skipped else "failed"
         entry = BlockEntry(**json.loads(entry_json))
         if outcome == "passed":
-            entry.output = dict(report.user_properties).get(_OUTPUT)
+            handover.fill(entry, dict(report.user_properties))
         config.stash[_report_key].record(entry, outcome, reason, report.duration)
 
 

@@ -45,7 +45,7 @@ from .page import _TERMINAL
 from .redact import redact
 from .backends import meshhook_source
 from .backends.meshhook import upstream_mirror
-from .vocabulary import FILE
+from .vocabulary import FILE, SCREENSHOT
 
 # Prerequisites through the smoke test, in the order the table of contents gives them.
 PAGES = ["prerequisites.md", "configuration/index.md", "secrets.md", "database/postgres-image.md",
@@ -85,7 +85,8 @@ def path_blocks(root: Path) -> list[Block]:
         for block in read_blocks(root / page, page):
             if not isinstance(block, Block):
                 raise SystemExit(f"reader path: {block}")
-            if not block.options.skip and not block.options.hidden:
+            # A screenshot is a picture the page runs take; a reader looks at the page in a browser.
+            if not block.options.skip and not block.options.hidden and block.kind != SCREENSHOT:
                 blocks.append(block)
     return blocks
 

@@ -46,6 +46,7 @@ class BlockEntry:
     seconds: float = 0.0
     via: str | None = None  # what a "run" ran against when it stands in for the real target
     output: str | None = None  # what a :record: block printed when it passed (redacted, capped)
+    screenshot: str | None = None  # a passed screenshot block's picture, relative to the report's directory
 
     @property
     def key(self) -> Key:
@@ -83,6 +84,10 @@ class BlockEntry:
         _require(data.get("via") is None or isinstance(data["via"], str), f"{where}: 'via' must be text or null")
         _require(data.get("output") is None or isinstance(data["output"], str),
                  f"{where}: 'output' must be text or null")
+        shot = data.get("screenshot")
+        _require(shot is None or (isinstance(shot, str) and shot.endswith(".png") and not shot.startswith("/")
+                                  and ".." not in shot.split("/")),
+                 f"{where}: 'screenshot' must be a .png path inside the report's directory, or null")
         known = {f.name for f in fields(cls)}  # fields may be added: newer ones are ignored here
         values = {name: value for name, value in data.items() if name in known}
         return cls(**{"language": "", "tier": "", **values, "checks": checks})

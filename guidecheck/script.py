@@ -13,7 +13,7 @@ from .blocks import Block, BlockError, read_blocks
 from .evaluate import PSQL_FLAGS, SQL_FLAGS
 from .frontmatter import FrontMatterError, page_settings
 from .pages import SOURCE, PageError, read_page
-from .vocabulary import CONSOLE, FILE, INTERPRETERS, SCRIPT, SHELL_LANGUAGES, SQL
+from .vocabulary import CONSOLE, FILE, INTERPRETERS, SCREENSHOT, SCRIPT, SHELL_LANGUAGES, SQL
 
 _HEADER = """#!/usr/bin/env bash
 # {page}: every command of the page, in order, as the guide's tests ran them.
@@ -77,6 +77,8 @@ def _section(block: Block) -> str | None:
     if block.options.hidden:
         return None  # the tests' own checks: nothing a reader types
     where = f"# {block.where}"
+    if block.kind == SCREENSHOT:  # a picture the guide shows: nothing to type
+        return f"{where}: open {block.shot.url} in your browser; it should show {block.shot.expect!r}"
     if block.options.skip:
         note = f"{where} (not run by the guide's tests: {block.options.skip})"
         # Commands the reader may adapt stay visible, commented out; a skipped file is only named.

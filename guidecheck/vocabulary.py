@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 #   psql:    a transcript of SQL statements (``=> ``) and their expected output
 #   sql:     run as one SQL script against the page's database
 #   file:    content only; must name a file (caption) or carry a skip reason
-CONSOLE, SCRIPT, PSQL, SQL, FILE = "console", "script", "psql", "sql", "file"
+#   screenshot: a picture of a page the run takes in a browser ({screenshot} directive, not a language)
+CONSOLE, SCRIPT, PSQL, SQL, FILE, SCREENSHOT = "console", "script", "psql", "sql", "file", "screenshot"
 
 LANGUAGES: dict[str, str] = {
     "console": CONSOLE,

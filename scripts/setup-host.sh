@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything this machine needs beyond Python to verify the guide: the Docker engine and base image
-# (bootstrap-engine.sh), Graphviz for the diagrams, Chromium for the browser check, a psql client,
-# debootstrap for the air-gapped page, and the Kubernetes chapter's tools (kubernetes-tools.sh).
+# (bootstrap-engine.sh), Graphviz for the diagrams, Chromium (and a colour emoji font) for the browser
+# check and the screenshots, a psql client, debootstrap for the air-gapped page, and the Kubernetes
+# chapter's tools (kubernetes-tools.sh).
 # Idempotent and quick when all is there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,6 +14,8 @@ missing=()
 command -v dot >/dev/null || missing+=(graphviz)
 if [ "$only_docs" != docs ]; then
     command -v chromium >/dev/null || missing+=(chromium)
+    # MeshHook's UI draws its icons with emoji: without a colour emoji font the screenshots show boxes.
+    [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
     command -v psql >/dev/null || missing+=(postgresql-client)
     command -v debootstrap >/dev/null || missing+=(debootstrap)  # the air-gapped page builds a base image
     [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)  # (Ubuntu)

@@ -26,11 +26,12 @@ for module in ("sphinx", "myst_parser", "furo", "sphinx_copybutton", "sphinx_des
     pytest.importorskip(module, reason=f"the docs build needs {module} (pip install '.[docs]')")
 
 from guidecheck.blocks import Block, page_blocks  # noqa: E402
+from guidecheck.browser import HEADLESS_FLAGS, chromium  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "contributing/how-pages-are-tested.md"
 
-CHROMIUM = next(filter(None, (shutil.which(name) for name in ("chromium", "chromium-browser"))), None)
+CHROMIUM = chromium()
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
                                                 "(apt-get install chromium)"),
@@ -38,9 +39,7 @@ pytestmark = [
                        reason="the guide's diagrams need Graphviz's dot (apt-get install graphviz)"),
 ]
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1280,1000", "--remote-debugging-pipe"]
+CHROMIUM_FLAGS = ["--headless", *HEADLESS_FLAGS, "--window-size=1280,1000", "--remote-debugging-pipe"]
 
 
 class DevTools:

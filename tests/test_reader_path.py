@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from guidecheck import readerpath
-from guidecheck.vocabulary import FILE
+from guidecheck.vocabulary import FILE, SCREENSHOT
 
 ROOT = Path(__file__).resolve().parent.parent
 _TOCTREE = re.compile(r"```\{toctree\}\n(.*?)```", re.DOTALL)
@@ -40,3 +40,7 @@ def test_the_path_starts_by_installing_and_ends_with_the_smoke_test():
     # The guide's hidden checks are not what a reader types; the path proves they make no state.
     assert not any(b.options.hidden for b in blocks)
     assert any(b.kind == FILE for b in blocks)
+    # A reader looks at the pages the run takes screenshots of: pictures are not steps of the path.
+    assert not any(b.kind == SCREENSHOT for b in blocks)
+    assert any(b.kind == SCREENSHOT for b in readerpath.read_blocks(ROOT / "source/deploy/compose.md",
+                                                                     "source/deploy/compose.md"))

@@ -93,3 +93,10 @@ def test_shards_that_ran_on_different_engines_do_not_merge():
     with pytest.raises(merge.MergeError, match="different postgres versions: 16.4, 17.6"):
         merge.merge([{**base, "environment": {"postgres": "17.6", "strict": True}},
                      {**base, "environment": {"postgres": "16.4", "strict": True}}])
+
+
+def test_the_merged_report_names_the_browser_of_the_shard_that_took_the_screenshots():
+    base = {"schema": 1, "started": "a", "finished": "b", "blocks": []}
+    merged = merge.merge([{**base, "environment": {"browser": None, "strict": True}},
+                          {**base, "environment": {"browser": "156.0.8078.108", "strict": True}}])
+    assert merged["environment"]["browser"] == "156.0.8078.108"

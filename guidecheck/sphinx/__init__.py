@@ -8,15 +8,16 @@
   its download as a script; file blocks get a download of their exact content.
 * ``summary``: ``{verification-summary}`` lists every page and every block not executed.
 * ``lexers``: lexers for the vocabulary's languages; transcript wildcards shown as readers expect them.
+* ``screenshots``: ``{screenshot}``, the run's picture of a page of MeshHook's UI.
 * ``variables``: ``{variables-table}``.
 """
 
 from __future__ import annotations
 
-from . import lexers, marks, matching, nodes, readerpath, state, variables
+from . import lexers, marks, matching, nodes, readerpath, screenshots, state, variables
 
 
 def setup(app):
-    for module in (state, nodes, matching, lexers, marks, variables, readerpath):
+    for module in (state, nodes, screenshots, matching, lexers, marks, variables, readerpath):
         module.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -18,6 +18,7 @@ from ..blocks import Block, BlockError, page_blocks
 from ..pages import PAGE_SUFFIX, PageError, read_page
 from ..vocabulary import CONSOLE, FILE, PSQL
 from .nodes import page_status, verified_block
+from .screenshots import screenshot_figure
 from .state import page_of, state
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ def describe(block: Block) -> str:
     """A block in a few words, to name it in a page's time estimate: its first command, say."""
     if block.kind == FILE:
         return f"saving {block.options.file_path}" if block.options.file_path else f"the {block.language} block"
+    if block.shot is not None:
+        return f"the screenshot of {block.shot.url}"
     if block.kind in _PROMPTS:
         first = _PROMPTS[block.kind].sub("", block.body.lstrip().split("\n", 1)[0], count=1).strip()
         return first if len(first) <= 40 else first[:39] + "…"
@@ -45,6 +48,16 @@ def describe(block: Block) -> str:
 
 def _warn(message: str, location) -> None:
     logger.warning("%s", message, location=location, type="guidecheck", subtype="block")
+
+
+def _wrap(unit: nodes.Element, node: nodes.Element, block: Block, page: str) -> None:
+    """Put a rendered block (a code block, a screenshot) in the wrapper that will carry its mark."""
+    wrapper = verified_block(
+        page=page, line=block.line, skip=block.options.skip, file_path=block.options.file_path,
+        body=block.body if block.options.file_path else None, ids=[f"block-{block.line}"])
+    wrapper.source, wrapper.line = node.source, node.line
+    unit.parent.replace(unit, wrapper)
+    wrapper += unit
 
 
 def doctree_read(app, doctree: nodes.document) -> None:
@@ -78,13 +91,13 @@ def doctree_read(app, doctree: nodes.document) -> None:
                   "block, or a block from another file?): write it as a ``` fence with a language", node)
             continue
         rendered.add(block.line)
-        unit = _code_unit(node)
-        wrapper = verified_block(
-            page=page, line=block.line, skip=block.options.skip, file_path=block.options.file_path,
-            body=block.body if block.options.file_path else None, ids=[f"block-{block.line}"])
-        wrapper.source, wrapper.line = node.source, node.line
-        unit.parent.replace(unit, wrapper)
-        wrapper += unit
+        _wrap(_code_unit(node), node, block, page)
+    for node in list(doctree.findall(screenshot_figure)):
+        block = blocks.get(node.line)
+        if block is not None and block.shot is not None and block.line not in rendered:
+            rendered.add(block.line)
+            node["page"], node["block_line"] = page, block.line
+            _wrap(node, node, block, page)
 
     for block in blocks.values():
         if block.line not in rendered and not block.options.hidden:

@@ -50,12 +50,16 @@ def page_of(app, docname: str) -> str:
     return page_name(app.env.doc2path(docname), root(app))
 
 
+def report_path(app) -> Path:
+    """Where this build reads the verification report (what the run kept beside it is found from here)."""
+    path = Path(app.config.guidecheck_report)
+    return path if path.is_absolute() else root(app) / path
+
+
 def report(app) -> reports.Report | None:
     """The report for this build (loaded once), or None; a broken report is a warning."""
     if app not in _loaded:
-        path = Path(app.config.guidecheck_report)
-        if not path.is_absolute():
-            path = root(app) / path
+        path = report_path(app)
         try:
             loaded = reports.load(path)
         except reports.ReportError as error:
