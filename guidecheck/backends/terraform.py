@@ -10,7 +10,7 @@ Against the emulator, which answers at once, applying and destroying still take 
 sleeps before it polls, whatever the answers. Measured with provider 5.100: an RDS instance waits 60 s,
 then needs three "available" answers 10 s apart, on create and on every modification (80 s); its
 deletion waits 60 s; a load balancer waits 30 s after create and after each attribute change; a VPC
-attribute change and an ECS cluster wait 10 s. No provider argument or environment variable shortens
+attribute change and a new ECS cluster wait about 10 s. No provider argument or environment variable shortens
 these, so a page's time is mostly the RDS waits on its critical path (apply, lifting deletion
 protection, destroy), spent idle rather than on the CPU.
 """
