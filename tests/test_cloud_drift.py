@@ -19,7 +19,7 @@ CASES = {
     "gcloud-wrong-port": ("google-cloud.md", "--port=3000", "--port=3001",
                           "gcloud run services describe meshhook-web", ("gcloud",)),
     "aws-missing-variable": ("aws-cli.md", '    environment="[{\\"name\\": \\"ORIGIN\\"',
-                             '    environment="[{\\"name\\": \\"ORIGN\\"', "What the emulator recorded", ("aws",)),
+                             '    environment="[{\\"name\\": \\"ORIGN\\"', "for the task definitions", ("aws",)),
     "azure-wrong-port": ("azure.md", "      targetPort: 3000\n", "      targetPort: 8080\n",
                          ":caption: azure/web.yaml", ()),
     "railway-misspelled-key": ("railway.md", 'healthcheckPath = "/"', 'healthCheckPath = "/"',
