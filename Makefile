@@ -6,7 +6,7 @@
 PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 
-.PHONY: verify docs page canary scaling tools host
+.PHONY: verify docs page canary scaling drills tools host
 
 verify: host tools
 	GUIDE_STRICT=1 $(TOX) -e docs-verify
@@ -37,6 +37,13 @@ canary: host tools
 scaling: host $(PAGE_ENV)/.made
 	REQUESTS=20000 CONCURRENCY=50 $(PAGE_ENV)/bin/python -m pytest -p no:xdist \
 		--guide-report=build/scaling/report.json source/operations/scaling.md
+
+# The operate chapter's drills at full length: the upgrade's blue/green switches and the security page's
+# two rotations with eight webhook senders at once (a verification run uses one), so that the web
+# containers' connection pools grow during each change. Its report goes to build/drills/report.json.
+drills: host $(PAGE_ENV)/.made
+	SENDERS=8 $(PAGE_ENV)/bin/python -m pytest -p no:xdist \
+		--guide-report=build/drills/report.json source/operations/upgrade.md source/operations/security.md
 
 tools:
 	@$(PYTHON) -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("tox") is None)' \
