@@ -5,6 +5,7 @@ Each test runs ``sphinx-build -W`` in a subprocess with the repository's conf.py
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import shutil
@@ -99,6 +100,14 @@ def expected_label(entry: dict | None, block: Block) -> str:
 
 
 def soup(path: Path) -> BeautifulSoup:
+    """The parsed page (read-only for callers); a page rebuilt in place has a new mtime and is parsed again."""
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, mtime_ns: int, size: int) -> BeautifulSoup:
+    # Parsing dominates the mark checks: every block of a page would otherwise parse the page again.
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
