@@ -52,12 +52,6 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: one worker more than cores, since pages spend much of their time waiting on timers
-    (alert rules, the AWS provider's fixed polls, containers' stop grace) rather than on the CPU."""
-    return (os.cpu_count() or 1) + 1
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """A page is one shell session, so all of a page's blocks must run in the same xdist worker."""
