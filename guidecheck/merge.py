@@ -13,9 +13,11 @@ import json
 import sys
 from pathlib import Path
 
+from .backends import registry
 from .blocks import read_blocks
 from .pages import SOURCE, location, page_name, pages_under
 from .record import machine_words
+from .report import DEFAULT_PATH
 
 
 class MergeError(ValueError):
@@ -36,7 +38,7 @@ def merge(reports: list[dict]) -> dict:
                 raise MergeError(f"{key[0]}:{key[1]} is in two shards' reports")
             blocks[key] = block
     environment = dict(reports[0]["environment"])
-    for field in ("docker", "postgres", "meshhook", "browser"):
+    for field in (backend.name for backend in registry.backends()):
         values = {report["environment"].get(field) for report in reports} - {None}
         if len(values) > 1:
             raise MergeError(f"the shards ran on different {field} versions: {', '.join(sorted(values))}")
@@ -65,7 +67,7 @@ def unreported(merged: dict, root: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m guidecheck.merge", description=__doc__.split("\n")[0])
     parser.add_argument("reports", nargs="+", type=Path)
-    parser.add_argument("--output", type=Path, default=Path("build/verify/report.json"))
+    parser.add_argument("--output", type=Path, default=Path(DEFAULT_PATH))
     parser.add_argument("--complete", action="store_true", help="every block of source/ must be reported")
     parser.add_argument("--root", type=Path, default=Path("."), help="the guide, for --complete")
     args = parser.parse_args(argv)

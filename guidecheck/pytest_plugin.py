@@ -18,14 +18,13 @@ import pytest
 
 from .blocks import Block, BlockError, read_blocks
 from .evaluate import Skip
-from .report import BlockEntry, Report
+from .report import DEFAULT_PATH, BlockEntry, Report
 from .run import RunContext, Settings
 from .shell import become_subreaper
 from . import handover, infrastructure, shard
 from .pages import SOURCE, PAGE_SUFFIX, location, page_name, pages_under
 
 _WORKER_KEY = "guidecheck"
-_DEFAULT_REPORT = "build/verify/report.json"
 _ENTRY = "guidecheck_entry"
 
 
@@ -36,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(every tier a backend provides; not outside resources such as a cloud account)")
     group.addoption("--guide-update", action="store_true",
                     help="rewrite the expected output of transcripts in the pages instead of failing")
-    group.addoption("--guide-report", metavar="PATH", default=_DEFAULT_REPORT,
+    group.addoption("--guide-report", metavar="PATH", default=DEFAULT_PATH,
                     help="where to write the verification report, relative to the rootdir")
     group.addoption("--guide-shard", metavar="I/N", default=os.environ.get("GUIDE_SHARD") or None,
                     help="verify only the i-th of n shards of the guide's pages (env GUIDE_SHARD); "
@@ -68,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_shard_key] = shard.pages_of(spec, root)
         except shard.ShardError as error:
             raise pytest.UsageError(str(error)) from None
-        if config.getoption("guide_report") == _DEFAULT_REPORT:
+        if config.getoption("guide_report") == DEFAULT_PATH:
             config.option.guide_report = shard.report_name(spec)
     if _is_worker(config):
         shared = json.loads(config.workerinput[_WORKER_KEY])

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from .blocks import Block, read_blocks
+from .report import DEFAULT_PATH
 
 _SPEC = re.compile(r"^(\d+)/(\d+)$")
 
@@ -31,12 +32,12 @@ def parse(spec: str) -> tuple[int, int]:
 
 def report_name(spec: str) -> str:
     index, count = parse(spec)
-    return f"build/verify/shard-{index}-of-{count}.json"
+    return (Path(DEFAULT_PATH).parent / f"shard-{index}-of-{count}.json").as_posix()
 
 
 def weights(root: Path, pages: list[str], report: Path | None = None) -> dict[str, float]:
     """Seconds per page from the last report when it covers them all, else blocks per page."""
-    report = report or root / "build" / "verify" / "report.json"
+    report = report or root / DEFAULT_PATH
     try:
         seconds: dict[str, float] = {}
         for block in json.loads(report.read_text())["blocks"]:
