@@ -9,7 +9,7 @@ from .backends import registry
 from .fences import Fence, find_fences
 from .files import PARSERS
 from .frontmatter import FrontMatterError, page_settings
-from .pages import PageError, location, read_page
+from .pages import SOURCE, PageError, location, read_page
 from .screenshot import declaration
 from .transcript import CONSOLE_PROMPT, CONSOLE_PROMPT_TEXT, PSQL_PROMPT, PSQL_PROMPT_TEXT
 from .vocabulary import (CODE_DIRECTIVES, CONSOLE, CONTAINER_DIRECTIVES, FILE, LANGUAGES,
@@ -190,3 +190,13 @@ def read_blocks(path: Path, page: str) -> list[Block | BlockError]:
     except PageError as error:
         return [BlockError(page, error.line, error.message)]
     return page_blocks(text, page)
+
+
+def saved_files(root: Path, pages: list[str]) -> list[tuple[str, Block]]:
+    """The file blocks a reader saved on *pages* (front matter ``files-from``): (page, block) in order."""
+    saved = []
+    for name in pages:
+        page = f"{SOURCE}/{name}"
+        saved += [(page, block) for block in read_blocks(root / page, page)
+                  if isinstance(block, Block) and block.options.file_path and not block.options.skip]
+    return saved

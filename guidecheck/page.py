@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import files
-from .blocks import Block, read_blocks
+from .blocks import saved_files
 from .frontmatter import page_settings
-from .pages import SOURCE, read_page
+from .pages import read_page
 from .shell import PageShell
 
 if TYPE_CHECKING:
@@ -64,11 +64,8 @@ class PageSession:
         """What the reader saved on the pages this one builds on (front matter ``files-from``)."""
         root = self.context.settings.root
         settings = page_settings(read_page(root / self.page, self.page))
-        for name in settings.files_from:
-            page = f"{SOURCE}/{name}"
-            for block in read_blocks(root / page, page):
-                if isinstance(block, Block) and block.options.file_path and not block.options.skip:
-                    files.write(self.shell.cwd, block.options.file_path, block.body, block.options.mode)
+        for _, block in saved_files(root, settings.files_from):
+            files.write(self.shell.cwd, block.options.file_path, block.body, block.options.mode)
 
     def close(self) -> None:
         """Undo everything the page did: processes, containers, its database, its workspace."""

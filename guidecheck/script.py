@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import transcript
-from .blocks import Block, BlockError, read_blocks
+from .blocks import Block, BlockError, page_blocks, saved_files
 from .evaluate import PSQL_FLAGS, SQL_FLAGS
 from .frontmatter import FrontMatterError, page_settings
-from .pages import SOURCE, PageError, read_page
+from .pages import PageError, read_page
 from .vocabulary import CONSOLE, FILE, INTERPRETERS, SCREENSHOT, SCRIPT, SHELL_LANGUAGES, SQL
 
 _HEADER = """#!/usr/bin/env bash
@@ -95,15 +95,12 @@ def page_script(root: Path, page: str) -> str | None:
         earlier = page_settings(text).files_from
     except (PageError, FrontMatterError):
         return None  # the page's error is reported where it is verified and built
-    blocks = read_blocks(root / page, page)
+    blocks = page_blocks(text, page)
     if any(isinstance(block, BlockError) for block in blocks):
         return None
-    sections = []
-    for name in earlier:  # what the reader saved on the pages this one builds on
-        other = f"{SOURCE}/{name}"
-        for block in read_blocks(root / other, other):
-            if isinstance(block, Block) and block.options.file_path and not block.options.skip:
-                sections.append(f"# saved on {other}: {block.options.file_path}\n{_file(block)}")
+    # What the reader saved on the pages this one builds on.
+    sections = [f"# saved on {other}: {block.options.file_path}\n{_file(block)}"
+                for other, block in saved_files(root, earlier)]
     sections += [section for section in map(_section, blocks) if section]
     if not any(isinstance(b, Block) and not b.options.hidden and not b.options.skip for b in blocks):
         return None
