@@ -1,8 +1,9 @@
 """A page's terminal inside a container: the same session semantics, commands run by ``docker exec``.
 
-Each command is its own ``bash`` in the container, which loads nothing and saves, on exit, its working
-directory and exported variables; the next command starts from them. The session's directories are
-bind-mounted at the same paths inside the container, so those state files are read here as written.
+Each command is its own ``bash`` in the container, which loads nothing and saves, on exit, its exported
+variables and working directory as the page shell does (``shellstate``); the next command starts from
+them. The session's directories are bind-mounted at the same paths inside the container, so those state
+files are read here as written.
 (The page shell on this machine keeps one long-lived bash instead; across ``docker exec`` a
 process per command is the simple, robust choice, and the reader-path run is not on a hot path.)
 """
@@ -17,11 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import shellstate
 from .processes import kill_tree
 from .shell import Result
-
-# Variables bash manages itself: never carried from one command to the next.
-_SHELL_OWNED = {"SHLVL", "_", "OLDPWD", "PWD"}
 
 
 class ContainerShell:
@@ -41,10 +40,9 @@ class ContainerShell:
         stem = self._next(name)
         script_file = stem.with_suffix(".sh")
         script_file.write_text(script if script.endswith("\n") else script + "\n")
-        saved = shlex.quote(str(stem))
+        save = shellstate.SAVE.format(state=shlex.quote(str(stem.with_suffix(".state"))))
         wrapper = (
-            f"__gc_save() {{ __gc_rc=$?; pwd > {saved}.cwd; env -0 > {saved}.env; exit $__gc_rc; }}\n"
-            "trap __gc_save EXIT\n"
+            f"trap {shlex.quote(save)} EXIT\n"
             + ("set -euo pipefail\n" if errexit else "")
             + f"source {shlex.quote(str(script_file))}\n"
         )
@@ -68,7 +66,8 @@ class ContainerShell:
 
     def _exec(self, argv: list[str], timeout: float) -> Result:
         command = [self.docker, "exec", "--workdir", str(self.cwd)]
-        for name, value in self.env.items():
+        # PWD too, so that bash exports it and the saved state says where a `cd` left the session.
+        for name, value in {**self.env, "PWD": str(self.cwd)}.items():
             command += ["--env", f"{name}={value}"]
         # One stream, merged inside the container: docker exec carries stdout and stderr apart, and
         # their order (an error between two results) would be lost on the way.
@@ -90,15 +89,10 @@ class ContainerShell:
 
     def _load_state(self, stem: Path) -> None:
         try:
-            new_cwd = Path(stem.with_suffix(".cwd").read_text().strip())
-            entries = stem.with_suffix(".env").read_bytes().split(b"\0")
+            variables = shellstate.parse(stem.with_suffix(".state").read_bytes())
         except OSError:
             return  # killed before it could save: the session keeps its previous state
+        new_cwd = Path(variables.get("PWD", self.cwd))
         if new_cwd.is_dir():
             self.cwd = new_cwd
-        new_env = {}
-        for entry in entries:
-            name, sep, value = entry.decode("utf-8", errors="surrogateescape").partition("=")
-            if sep and name not in _SHELL_OWNED and not name.startswith("BASH_FUNC_"):
-                new_env[name] = value
-        self.env = new_env
+        self.env = {name: value for name, value in variables.items() if name not in shellstate.SHELL_OWNED}

@@ -28,7 +28,6 @@ __all__ = ["PageShell", "Result", "become_subreaper"]
 
 _REPLY_FD = 7  # the page shell's channel to the engine; closed for the block's own commands
 # Runs in a block's subshell as it exits: keep its status, save its state for the next block.
-_SAVE = "__gc_rc=$?; set +euo pipefail; declare -px > {state}; exit $__gc_rc"
 _BASH = shutil.which("bash") or "/bin/bash"
 _OPEN: weakref.WeakSet[PageShell] = weakref.WeakSet()
 
@@ -94,7 +93,7 @@ class PageShell:
         script_file = stem.with_suffix(".sh")
         script_file.write_text(script if script.endswith("\n") else script + "\n")
         state = stem.with_suffix(".state")
-        save = shlex.quote(_SAVE.format(state=shlex.quote(str(state))))
+        save = shlex.quote(shellstate.SAVE.format(state=shlex.quote(str(state))))
         body = (f"trap {save} EXIT; " + ("set -euo pipefail; " if errexit else "")
                 + f"source {shlex.quote(str(script_file))}")
         result = self._run(body, stem, timeout)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+# What a session's shell runs on exit to save its state ({state}: the quoted path of the state file),
+# keeping the exit status of what it ran.
+SAVE = "__gc_rc=$?; set +euo pipefail; declare -px > {state}; exit $__gc_rc"
 # Variables bash manages itself (some read-only): never part of what the engine reports or sets.
 SHELL_OWNED = {"SHLVL", "_", "OLDPWD", "PWD", "SHELLOPTS", "BASHOPTS"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
