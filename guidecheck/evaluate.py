@@ -67,26 +67,36 @@ def evaluate(example) -> str | None:
             return f"{block.where}: {context.reason(missing)}, and this is a strict run where it must run"
         raise Skip(context.reason(missing))
 
-    run = RUNNERS[block.kind]
+    try:
+        output = run_block(block, page)
+    except Failure as failure:
+        page.failed_at = block.where
+        return redact(str(failure), page.shell.env)
+    if block.options.record:
+        namespace.setdefault(RECORDED, {})[block.line] = record.kept(output or "", page.shell.env)
+    return None
+
+
+def run_block(block: Block, session) -> str | None:
+    """Run the block in *session*, again each second while it fails within its ``:retry:`` span.
+
+    Failure names page:line; a runner's defect fails its block like any failure (no later block runs).
+    """
     deadline = time.monotonic() + (block.options.retry or 0)
     attempts = 0
     while True:
         attempts += 1
         try:
-            output = run(block, page)
-            if block.options.record:
-                namespace.setdefault(RECORDED, {})[block.line] = record.kept(output or "", page.shell.env)
-            return None
-        except Exception as error:  # a runner's defect fails its block like any failure: no later block runs
+            return RUNNERS[block.kind](block, session)
+        except Exception as error:
             if time.monotonic() < deadline:
                 time.sleep(1)
                 continue
-            page.failed_at = block.where
             message = str(error) if isinstance(error, Failure) else \
                 f"{block.where}: the engine could not run this block: {_described(error)}"
             if block.options.retry:
                 message += f"\n(still failing after {attempts} attempts over {block.options.retry:g} s)"
-            return redact(message, page.shell.env)
+            raise Failure(message) from error
 
 
 def _described(error: Exception) -> str:

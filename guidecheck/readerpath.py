@@ -40,7 +40,7 @@ from .backends.cli import docker as run_docker
 from .blocks import Block, read_blocks
 from .pages import SOURCE
 from .containershell import ContainerShell
-from .evaluate import RUNNERS, Failure
+from .evaluate import Failure, run_block
 from .page import _TERMINAL
 from .redact import redact
 from .backends import meshhook_source
@@ -114,15 +114,7 @@ def _run_block(block: Block, session) -> None:
         except files.InvalidFile as error:
             raise Failure(f"{block.where}: {block.options.file_path} is not valid: {error}") from None
         return
-    deadline = time.monotonic() + (block.options.retry or 0)
-    while True:
-        try:
-            RUNNERS[block.kind](block, session)
-            return
-        except Failure:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(1)
+    run_block(block, session)
 
 
 def run(root: Path, checkout: Path) -> Outcome:
