@@ -59,6 +59,7 @@ class DockerEngine(Backend):
         self._lock: EngineLock | None = None
         self._recipes: dict[str, Block] | None = None
         self._built: set[str] = set()  # tags built (or found cached) this run
+        self._failed: dict[str, DockerError] = {}  # tags whose build failed this run, and why
 
     @classmethod
     def needs(cls, block: Block) -> str | None:
@@ -94,6 +95,8 @@ class DockerEngine(Backend):
         """Build one of the guide's own images from its block alone (cached when unchanged)."""
         if tag in self._built:
             return
+        if tag in self._failed:  # said on the log already; a second try would take as long to fail
+            raise self._failed[tag]
         recipe = self.recipes().get(tag)
         if recipe is None:
             raise DockerError(f"no Dockerfile block carries :image: {tag}")
@@ -103,6 +106,7 @@ class DockerEngine(Backend):
                 images.build_image(recipe.body, Path(build_dir), tag)
             except DockerError as error:
                 plan.say(f"building {tag} failed: {error}")
+                self._failed[tag] = error
                 raise
         self._built.add(tag)
 

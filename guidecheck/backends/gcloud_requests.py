@@ -25,10 +25,6 @@ class GcloudRequests(loopback.PageServers, Backend):
     tiers: ClassVar[dict[str, str]] = {"gcloud": "the Google Cloud SDK (installed outside any package registry)"}
     strict = False  # the SDK comes from outside the package registries
 
-    def __init__(self, settings) -> None:
-        super().__init__(settings)
-        self.available = False
-
     @classmethod
     def via(cls, tier: str) -> str | None:
         return "a stand-in Cloud Run API that records requests (requests checked)"
@@ -36,17 +32,10 @@ class GcloudRequests(loopback.PageServers, Backend):
     def start(self, plan) -> None:
         if not shutil.which("gcloud"):
             raise BackendUnavailable("the Google Cloud SDK is not installed on this machine")
-        self.available = True
 
-
-    def describe(self) -> dict[str, Any]:
-        return {"available": self.available}
-
-    def attach(self, description: dict[str, Any]) -> None:
-        self.available = description["available"]
 
     def report_environment(self) -> Any:
-        return "gcloud" if self.available else None
+        return "gcloud"  # only a started backend reports
 
     @classmethod
     def environment_words(cls, value: Any) -> str:

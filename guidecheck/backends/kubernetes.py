@@ -81,8 +81,8 @@ def problem() -> str:
 
 
 def page_path() -> list[str]:
-    """Directories to put first on a Kubernetes page's PATH."""
-    return [str(TOOLS_DIR / "bin")] if tools_ready() else []
+    """Directories to put first on a Kubernetes page's PATH (the backend started: the tools are there)."""
+    return [str(TOOLS_DIR / "bin")]
 
 
 def write_wrapper(shim_dir: Path) -> Path:
@@ -139,7 +139,7 @@ class Kubernetes(Backend):
             self.wrapper_dir = None
 
     def report_environment(self) -> str | None:
-        return "helm, kubectl, kubernetes-validate, checkov" if tools_ready() else None
+        return ", ".join(TOOLS)
 
     @classmethod
     def environment_words(cls, value) -> str:

@@ -80,8 +80,9 @@ def inferred(block: Block) -> list[str]:
 
 def via(block: Block) -> str | None:
     """What a block runs against when a backend it needs stands in for the real target, else None."""
+    needs = block.needs  # a property that asks every backend: once
     for cls in backends():
-        for tier in sorted(block.needs & set(cls.tiers)):
+        for tier in sorted(needs & set(cls.tiers)):
             if words := cls.via(tier):
                 return words
     return None
