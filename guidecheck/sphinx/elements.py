@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from collections.abc import Callable
+
 from docutils import nodes
 from sphinx.errors import NoUri
+from sphinx.util.osutil import relative_uri
 
 
 def paragraph(*parts: nodes.Node | str, classes=()) -> nodes.paragraph:
@@ -62,3 +66,13 @@ def plural(number: int, word: str) -> str:
     if number == 1:
         return f"1 {word}"
     return f"{number} {word[:-1]}ies" if word.endswith("y") else f"{number} {word}s"
+
+
+def output_file(app, docname: str, target: str, write: Callable[[Path], object]) -> str | None:
+    """Write a file under the output directory with *write*; its URI from the page, or None (not HTML)."""
+    if app.builder.format != "html":
+        return None
+    destination = Path(app.builder.outdir, *target.split("/"))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    write(destination)
+    return relative_uri(app.builder.get_target_uri(docname), target)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from docutils import nodes
-from sphinx.util.osutil import relative_uri
 
 from ..record import machine_words
 from ..script import page_script
 from . import status
-from .elements import link, paragraph, plural, reference
+from .elements import link, output_file, paragraph, plural, reference
 from .nodes import page_status, verification_summary, verified_block
 from .state import report as load_report
 from .state import root, state
@@ -27,12 +25,7 @@ def summary_doc(app) -> str | None:
 
 def _write_output(app, docname: str, target: str, body: str) -> str | None:
     """Write a download under the output directory; its URI from the page, or None (not HTML)."""
-    if app.builder.format != "html":
-        return None
-    destination = Path(app.builder.outdir, *target.split("/"))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(body, encoding="utf-8")
-    return relative_uri(app.builder.get_target_uri(docname), target)
+    return output_file(app, docname, target, lambda path: path.write_text(body, encoding="utf-8"))
 
 
 def _mark_block(app, docname: str, wrapper: verified_block, report) -> None:

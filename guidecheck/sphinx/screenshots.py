@@ -13,12 +13,11 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
-from sphinx.util.osutil import relative_uri
 
 from ..report import PASSED
-from ..screenshot.declaration import DIRECTIVE, sphinx_option_spec
+from ..screenshot.declaration import DEFAULT_VIEWPORT, DIRECTIVE, sphinx_option_spec
 from . import status
-from .elements import paragraph
+from .elements import output_file, paragraph
 from .state import report as load_report
 from .state import report_path
 
@@ -35,7 +34,7 @@ class Screenshot(SphinxDirective):
     option_spec = sphinx_option_spec()
 
     def run(self) -> list[nodes.Node]:
-        width, height = self.options.get("viewport", (1280, 800))
+        width, height = self.options.get("viewport", DEFAULT_VIEWPORT)
         node = screenshot_figure(url=self.arguments[0], viewport=f"{width}×{height}",
                                  alt=self.options.get("alt"), classes=["guidecheck-screenshot"])
         node.source, node.line = self.get_source_info()
@@ -45,13 +44,8 @@ class Screenshot(SphinxDirective):
 
 def _picture_uri(app, docname: str, node: screenshot_figure, picture: Path) -> str | None:
     """Copy the run's picture into the output; its URI from the page (None: not an HTML build)."""
-    if app.builder.format != "html":
-        return None
     target = f"{OUTPUT}/{docname}/L{node['block_line']}.png"
-    destination = Path(app.builder.outdir, *target.split("/"))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(picture, destination)
-    return relative_uri(app.builder.get_target_uri(docname), target)
+    return output_file(app, docname, target, lambda path: shutil.copyfile(picture, path))
 
 
 def _figure(app, docname: str, node: screenshot_figure, report) -> nodes.figure:
