@@ -15,12 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from upstream_commits import ROOT, check_line, clone_at_pin, commit_change, git
+from upstream_commits import HOOK, ROOT, check_line, clone_at_pin, commit_change, git
 
 from guidecheck import pin
 
 PAGES = ["source/deploy/validation.md", "source/overview/index.md"]
-HOOK = "apps/web/src/routes/api/hooks/[slug]/+server.js"
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -70,12 +69,6 @@ def test_a_free_engine_is_taken_at_once(tmp_path, monkeypatch):
         lock.release()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def page(name: str, port: int) -> str:
     """A page as readers get them: a fixed container name and host port."""
     return f"""
@@ -90,8 +83,8 @@ $ sleep 2
 
 
 @pytest.mark.skipif(docker.engine_version() is None, reason="needs a Docker engine")
-def test_two_runs_of_the_same_page_at_once_both_pass(scratch_project, tmp_path):
-    name, port = f"gc-twice-{uuid.uuid4().hex[:8]}", free_port()
+def test_two_runs_of_the_same_page_at_once_both_pass(scratch_project, tmp_path, free_port):
+    name, port = f"gc-twice-{uuid.uuid4().hex[:8]}", free_port
     projects = [scratch_project, type(scratch_project)(tmp_path / "second-clone")]
     runs = []
     for project in projects:

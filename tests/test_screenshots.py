@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import socket
 import struct
 import textwrap
 from pathlib import Path
@@ -76,12 +75,6 @@ def test_without_chromium_the_browser_tier_says_what_to_install(monkeypatch):
         browser.Browser(settings=None).start(plan=None)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _served_page(port: int, expect: str, script: str = "") -> str:
     """A page that serves a small site on this machine, then declares a screenshot of it."""
     return f"""
@@ -111,9 +104,9 @@ def _served_page(port: int, expect: str, script: str = "") -> str:
 
 @needs_browser
 @pytest.mark.parametrize("workers", [(), ("-n", "1")], ids=["one-process", "xdist-worker"])
-def test_the_run_captures_the_picture_into_its_output_and_names_it_in_the_report(run_pages, workers):
+def test_the_run_captures_the_picture_into_its_output_and_names_it_in_the_report(run_pages, workers, free_port):
     # A worker keeps the picture; the controller's report must name it.
-    run = run_pages({"shots.md": _served_page(_free_port(), "Hello from the guide")},
+    run = run_pages({"shots.md": _served_page(free_port, "Hello from the guide")},
                     "--guide-backends", "browser", *workers, backends=True)
     assert run.status == 0, run.output
     entry = run.outcome(PAGE, 14)
@@ -142,8 +135,8 @@ def _orphaned_browsers() -> list[str]:
 
 
 @needs_browser
-def test_text_that_is_not_on_the_page_fails_at_page_and_line(run_pages):
-    run = run_pages({"shots.md": _served_page(_free_port(), "Welcome to MeshHook")},
+def test_text_that_is_not_on_the_page_fails_at_page_and_line(run_pages, free_port):
+    run = run_pages({"shots.md": _served_page(free_port, "Welcome to MeshHook")},
                     "--guide-backends", "browser", backends=True)
     assert run.status != 0
     entry = run.outcome(PAGE, 14)
@@ -154,9 +147,9 @@ def test_text_that_is_not_on_the_page_fails_at_page_and_line(run_pages):
 
 
 @needs_browser
-def test_a_page_that_redirects_elsewhere_fails_instead_of_picturing_another_page(run_pages):
+def test_a_page_that_redirects_elsewhere_fails_instead_of_picturing_another_page(run_pages, free_port):
     # The directory site/ answers only with a redirect to site/ with a slash: not the page declared.
-    page = _served_page(_free_port(), "Hello from the guide")
+    page = _served_page(free_port, "Hello from the guide")
     page = page.replace("/\n        :expect:", "/site\n        :expect:").replace("--directory site", "--directory .")
     run = run_pages({"shots.md": page}, "--guide-backends", "browser", backends=True)
     assert run.status != 0 and run.outcome(PAGE, 14)["outcome"] == "failed"
@@ -164,9 +157,9 @@ def test_a_page_that_redirects_elsewhere_fails_instead_of_picturing_another_page
 
 
 @needs_browser
-def test_a_page_that_keeps_polling_still_gets_its_picture(run_pages):
+def test_a_page_that_keeps_polling_still_gets_its_picture(run_pages, free_port):
     polling = "<script>setInterval(() => fetch('/?poll'), 100)</script>"  # the network never falls quiet
-    run = run_pages({"shots.md": _served_page(_free_port(), "Hello from the guide", polling)},
+    run = run_pages({"shots.md": _served_page(free_port, "Hello from the guide", polling)},
                     "--guide-backends", "browser", backends=True)
     assert run.status == 0, run.output
     assert run.outcome(PAGE, 14)["screenshot"] == "screenshots/shots/L14.png"

@@ -13,6 +13,7 @@ from guidecheck.blocks import Block, page_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT.parent / "shared" / "meshhook" / "meshhook-11e288f.bundle"
+HOOK = "apps/web/src/routes/api/hooks/[slug]/+server.js"  # the webhook route at the pin
 
 
 def local_source() -> Path | None:
