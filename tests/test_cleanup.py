@@ -80,3 +80,34 @@ def test_a_killed_run_is_swept_by_the_next_run(scratch_project):
     finally:
         run.kill()
         subprocess.run(["pkill", "-f", f"sleep {nap}"], check=False)
+
+
+def test_an_image_compose_rebuilt_under_the_same_tag_leaves_nothing_untagged(scratch_project):
+    # Compose labels each build with its project (one per page and run), so the second run's build
+    # of the same tag is a new image and the first run's loses its tag.
+    service = f"gc-cleanup-{uuid.uuid4().hex[:8]}"
+    tag = f"guidecheck-test/{service}:latest"
+    scratch_project.write({"build.md": f"""
+        ```{{code-block}} console
+        :timeout: 5m
+        $ printf 'FROM debian:trixie-slim\\nRUN true\\n' > Dockerfile
+        $ printf 'services:\\n  {service}:\\n    build: .\\n    image: {tag}\\n' > compose.yaml
+        $ docker compose build --quiet
+        ```
+        """})
+
+    def built(*filters: str) -> list[str]:
+        args = ["docker", "image", "ls", "-q", "--filter", f"label=com.docker.compose.service={service}"]
+        for item in filters:
+            args += ["--filter", item]
+        return subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()
+
+    try:
+        for _ in range(2):
+            done = subprocess.run(scratch_project.command(), cwd=scratch_project.root, env=scratch_project.env,
+                                  capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert len(built()) == 1, "the tag is kept as a cache"
+        assert built("dangling=true") == []
+    finally:
+        subprocess.run(["docker", "image", "rm", "--force", tag, *built()], capture_output=True, check=False)

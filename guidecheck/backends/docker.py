@@ -108,6 +108,23 @@ def _list(kind: str, *filters: str) -> list[dict]:
     return rows
 
 
+def _remove_unused_built_images() -> list[str]:
+    """Untagged images that Compose built for any run's page, unless a container still uses one.
+
+    Compose labels what it builds with its project, so a page that builds a tag other pages and runs
+    build too (``meshhook-guide/web:…``) gets an image of its own and leaves the previous one untagged.
+    Nothing can name such an image again: whoever built it, it is garbage once no container runs it.
+    Not forced, so one still in use stays for a later sweep.
+    """
+    built = [row["id"] for row in _list("image", f"label={COMPOSE_PROJECT_LABEL}", "dangling=true")
+             if _COMPOSE_PROJECT.match(row["labels"].get(COMPOSE_PROJECT_LABEL, ""))]
+    if not built:
+        return []
+    _docker("image", "rm", *built, check=False, timeout=300)
+    still_there = {row["id"] for row in _list("image", f"label={COMPOSE_PROJECT_LABEL}", "dangling=true")}
+    return [image for image in built if image not in still_there]
+
+
 @dataclass
 class SweepReport:
     """What a sweep removed, by kind (ids or names), for the run's log."""
@@ -182,6 +199,7 @@ def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
     if chosen["container"]:
         report.containers = sorted({c["id"] for c in chosen["container"]})
         _docker("rm", "-f", "-v", *report.containers, check=False, timeout=120)
+    report.images += _remove_unused_built_images()
     if chosen["network"]:
         report.networks = sorted({n["name"] or n["id"] for n in chosen["network"]})
         _docker("network", "rm", *report.networks, check=False)
