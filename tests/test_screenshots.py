@@ -163,3 +163,36 @@ def test_a_page_that_keeps_polling_still_gets_its_picture(run_pages, free_port):
                     "--guide-backends", "browser", backends=True)
     assert run.status == 0, run.output
     assert run.outcome(PAGE, 14)["screenshot"] == "screenshots/shots/L14.png"
+
+
+class Navigation(Exception):
+    """Stands in for Playwright's Error."""
+
+
+class FlakyPage:
+    """A page whose first navigations fail with *errors*, then answer."""
+
+    def __init__(self, *errors: str) -> None:
+        self.errors, self.calls = list(errors), 0
+
+    def goto(self, url, wait_until, timeout):
+        self.calls += 1
+        if self.errors:
+            raise Navigation(self.errors.pop(0))
+        return "response"
+
+
+def test_a_navigation_interrupted_by_a_network_change_is_made_again():
+    from guidecheck.screenshot import capture
+    page = FlakyPage("Page.goto: net::ERR_NETWORK_CHANGED at https://localhost/",
+                     "Page.goto: net::ERR_NETWORK_CHANGED at https://localhost/")
+    assert capture._goto(page, "https://localhost/", 1000, Navigation) == "response"
+    assert page.calls == 3
+
+
+def test_any_other_navigation_error_is_the_answer():
+    from guidecheck.screenshot import capture
+    page = FlakyPage("Page.goto: net::ERR_CONNECTION_REFUSED at https://localhost/")
+    with pytest.raises(Navigation, match="REFUSED"):
+        capture._goto(page, "https://localhost/", 1000, Navigation)
+    assert page.calls == 1

@@ -22,6 +22,10 @@ from .declaration import LOOPBACK_HOSTS, viewport
 
 _SHOWN = 400  # characters of the page's text quoted when the expected text is missing
 _SETTLE_MS = 5000  # at most this long for the network to fall quiet once the text is there
+# Chromium abandons a navigation when the machine's network interfaces change, and Docker adds or
+# removes one for every container it starts or stops (other pages' too): not the page's answer, so go again.
+_NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
+_NAVIGATIONS = 5
 
 
 def _local(url: str) -> bool:
@@ -33,6 +37,17 @@ def _address(url: str) -> tuple:
     """What names a page: host, port and path (``https://host`` and ``https://host/`` are one page)."""
     parts = urlsplit(url)
     return parts.scheme, parts.hostname, parts.port, parts.path or "/", parts.query
+
+
+def _goto(page, url: str, timeout_ms: float, error: type[Exception]):
+    """``page.goto``, again when only a change of the machine's network interrupted it."""
+    for attempt in range(1, _NAVIGATIONS + 1):
+        try:
+            return page.goto(url, wait_until="load", timeout=timeout_ms)
+        except error as failed:
+            if _NETWORK_CHANGED not in str(failed) or attempt == _NAVIGATIONS:
+                raise
+            time.sleep(0.5)
 
 
 def capture(url: str, expect: str, size: tuple[int, int], out: str, timeout: float) -> str:
@@ -60,7 +75,7 @@ def capture(url: str, expect: str, size: tuple[int, int], out: str, timeout: flo
                                           locale="en-US", color_scheme="light")
             page = context.new_page()
             page.route("**/*", only_this_machine)
-            response = page.goto(url, wait_until="load", timeout=deadline_ms)
+            response = _goto(page, url, deadline_ms, Error)
             status = response.status if response else None
             if status is None or status >= 400:
                 raise RuntimeError(f"{url} answered {status}: {page.inner_text('body')[:_SHOWN]!r}")
