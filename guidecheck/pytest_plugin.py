@@ -58,6 +58,27 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         config.option.dist = "loadfile"
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: a worker a core, and one more kept for pages that mostly wait (schedule.py)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # the user's count, as xdist reads it
+    from . import schedule
+    if not schedule.waiting_pages(Path(config.rootpath), _selected_pages(config)):
+        return schedule.cores()
+    config.stash[_waiter_key] = True
+    return schedule.cores() + 1
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if not config.stash.get(_waiter_key, False) or config.getvalue("dist") != "loadfile":
+        return None  # xdist's own
+    from . import schedule
+    return schedule.WaitingPagesApart(config, log, schedule.waiting_pages(Path(config.rootpath),
+                                                                          config.stash[_pages_key]))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     become_subreaper()
     root = Path(config.rootpath)
@@ -118,6 +139,7 @@ _context_key = pytest.StashKey[RunContext]()
 _shard_key = pytest.StashKey[set]()
 _pages_key = pytest.StashKey[list]()
 _report_key = pytest.StashKey[Report]()
+_waiter_key = pytest.StashKey[bool]()  # -n auto added a worker for the waiting pages
 
 
 def _stop_on_sigterm() -> None:

@@ -89,6 +89,7 @@ class Backend:
     tiers: ClassVar[dict[str, str]]  # tier -> what a reader is told a block needs ("a Docker engine")
     strict: ClassVar[bool] = True  # a strict run fails blocks needing these tiers when unavailable
     uses: ClassVar[tuple[str, ...]] = ()  # backends this one builds on when available, started first
+    waits: ClassVar[bool] = False  # its blocks spend their time waiting, not computing (see schedule.py)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

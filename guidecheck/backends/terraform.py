@@ -67,6 +67,7 @@ class Terraform(Backend):
                      "emulator"}
     strict = False  # Terraform and its provider come from outside the package registries
     uses = ("aws-emulator",)
+    waits = True  # the provider's sleeps (above): its pages get a worker of their own
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
