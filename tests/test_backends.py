@@ -115,6 +115,30 @@ def test_shim_labels_a_run_and_is_invisible(tmp_path, base_image):
 
 
 @needs_engine
+def test_a_rebuild_through_the_shim_is_the_same_image_whichever_run_or_page_builds_it(tmp_path, base_image):
+    # Otherwise a tag that pages share moves under another page's stack, whose next `up` recreates it.
+    tag = f"guidecheck-test/rebuild-{new_run_id()}:latest"
+    (tmp_path / "Dockerfile").write_text(f"FROM {base_image}\nRUN echo built > /built\n")
+    (tmp_path / "compose.yaml").write_text(f"services:\n  svc:\n    build: .\n    image: {tag}\n")
+    built = []
+    try:
+        for page in ("page_a", "page_b"):
+            shim = write_docker_shim(tmp_path / page, docker.run_labels(new_run_id(), os.getpid()))
+            env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}", "GUIDE_PAGE_LABEL": page,
+                   "DOCKER_BUILDKIT": "1", "COMPOSE_PROJECT_NAME": f"gc-{new_run_id()}-{page}"}
+            sh("docker", "build", "--quiet", "--tag", tag, str(tmp_path), env=env).check_returncode()
+            built.append(sh("docker", "image", "inspect", "--format", "{{.Id}}", tag).stdout.strip())
+            compose = sh("docker", "compose", "--file", str(tmp_path / "compose.yaml"), "build", "--quiet", env=env)
+            assert compose.returncode == 0, compose.stderr
+            built.append(sh("docker", "image", "inspect", "--format", "{{.Id}}", tag).stdout.strip())
+        assert built[0] == built[2] and built[1] == built[3], built
+        assert labels_of("image", tag).get(docker.COMPOSE_PROJECT_LABEL) == docker.BUILD_PROJECT
+        assert docker.RUN_LABEL not in labels_of("image", built[0])
+    finally:
+        sh("docker", "image", "rm", "--force", tag, *set(built))
+
+
+@needs_engine
 def test_shim_labels_named_volumes_that_run_would_create_unlabelled(tmp_path, base_image):
     run_id = new_run_id()
     shim = write_docker_shim(tmp_path / "bin", docker.run_labels(run_id, os.getpid()))

@@ -24,6 +24,9 @@ PAGE_LABEL = "guidecheck.page"  # set by the shim from the variable PAGE_ENV
 PAGE_ENV = "GUIDE_PAGE_LABEL"  # the page's key in a page's environment, for the shim
 HOST_LABEL = "guidecheck.host"
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
+# The project name under which pages' Compose builds run (the shim gives it): one for every page and run,
+# so that Compose, which labels what it builds with the project, builds the same image for each of them.
+BUILD_PROJECT = "guidecheck-builds"
 # A run's marker volume: lets a later sweep know whether the run owning gc-<id>-* projects is alive.
 MARKER_PREFIX = "guidecheck-run-"
 _COMPOSE_PROJECT = re.compile(r"^gc-([0-9a-f]{8,32})-")
@@ -109,19 +112,22 @@ def _list(kind: str, *filters: str) -> list[dict]:
 
 
 def _remove_unused_built_images() -> list[str]:
-    """Untagged images that Compose built for any run's page, unless a container still uses one.
+    """Untagged images that runs built, whichever run, unless a container still uses one.
 
-    Compose labels what it builds with its project, so a page that builds a tag other pages and runs
-    build too (``meshhook-guide/web:…``) gets an image of its own and leaves the previous one untagged.
-    Nothing can name such an image again: whoever built it, it is garbage once no container runs it.
-    Not forced, so one still in use stays for a later sweep.
+    A rebuild of a tag leaves the previous image untagged (a content change, or a build from before the
+    shim gave builds the same labels everywhere): nothing can name it again, so it is garbage once no
+    container runs it. Ours are those the shim or the engine labelled (``CACHE_LABEL``) and those Compose
+    built for a page or under ``BUILD_PROJECT``. Not forced, so one still in use stays for a later sweep.
     """
-    built = [row["id"] for row in _list("image", f"label={COMPOSE_PROJECT_LABEL}", "dangling=true")
-             if _COMPOSE_PROJECT.match(row["labels"].get(COMPOSE_PROJECT_LABEL, ""))]
+    def ours(labels: dict[str, str]) -> bool:
+        project = labels.get(COMPOSE_PROJECT_LABEL, "")
+        return CACHE_LABEL in labels or project == BUILD_PROJECT or bool(_COMPOSE_PROJECT.match(project))
+
+    built = [row["id"] for row in _list("image", "dangling=true") if ours(row["labels"])]
     if not built:
         return []
     _docker("image", "rm", *built, check=False, timeout=300)
-    still_there = {row["id"] for row in _list("image", f"label={COMPOSE_PROJECT_LABEL}", "dangling=true")}
+    still_there = {row["id"] for row in _list("image", "dangling=true")}
     return [image for image in built if image not in still_there]
 
 
@@ -149,8 +155,9 @@ def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
     ``sweep()``: everything of runs whose controller process is gone (start of a run: crashed runs).
     ``sweep(run_id)``: everything of that run (end of the run). ``sweep(run_id, page=key)``: what one
     page created (labelled with its key by the shim, or in its compose project), when the page ends.
-    Images: only untagged ones are removed (tags may be shared with the engine and other pages), and
-    never those labelled ``guidecheck.cache=1`` (see :func:`build_image`): a cache, not leftovers.
+    Images: those Compose named after a page's project, and untagged ones that runs built (see
+    :func:`_remove_unused_built_images`); a tag of the guide's own images (``meshhook-guide/…``) stays,
+    shared by pages and runs as a cache.
     """
     if run_id is not None and not _RUN_ID.match(run_id):
         raise ValueError(f"not a run id: {run_id!r}")
@@ -185,11 +192,8 @@ def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
         return match.group(1) not in live_runs
 
     # First judge everything labelled (this also learns which runs are alive), then compose projects.
+    # Images are not among them: see _remove_unused_built_images.
     labelled = {kind: _list(kind, f"label={RUN_LABEL}") for kind in ("volume", "container", "network")}
-    # Images: only untagged ones. A page that builds a tag the engine or other pages use (the guide's
-    # own images) must not take it away from them; a rebuild of that tag leaves the old one untagged.
-    labelled["image"] = [i for i in _list("image", f"label={RUN_LABEL}", "dangling=true")
-                         if i["labels"].get(CACHE_LABEL) != "1"]
     chosen = {kind: [r for r in rows if doomed(r["labels"])] for kind, rows in labelled.items()}
     for kind in ("container", "network", "volume"):
         seen = {r["id"] for r in chosen[kind]}
@@ -199,21 +203,19 @@ def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
     if chosen["container"]:
         report.containers = sorted({c["id"] for c in chosen["container"]})
         _docker("rm", "-f", "-v", *report.containers, check=False, timeout=120)
-    report.images += _remove_unused_built_images()
     if chosen["network"]:
         report.networks = sorted({n["name"] or n["id"] for n in chosen["network"]})
         _docker("network", "rm", *report.networks, check=False)
     if chosen["volume"]:
         report.volumes = sorted({v["id"] for v in chosen["volume"]})
         _docker("volume", "rm", "-f", *report.volumes, check=False)
-    if chosen["image"]:
-        report.images = sorted({i["id"] for i in chosen["image"]})
-        _docker("image", "rm", "-f", *report.images, check=False, timeout=120)
     # Images Compose built for a page's project are named after it (<project>-<service>): the run's own.
     def compose_built_by_doomed_project(reference: str) -> bool:
         repository = reference.rsplit(":", 1)[0]
         if page_project is not None:
             return repository.startswith(page_project + "-")
+        if run_id is not None and repository.startswith(BUILD_PROJECT + "-"):
+            return True  # built by `compose build` for any page; not forced below, so one in use stays
         return _COMPOSE_PROJECT.match(repository) is not None and doomed_project(
             {COMPOSE_PROJECT_LABEL: repository})
 
@@ -221,12 +223,7 @@ def sweep(run_id: str | None = None, page: str | None = None) -> SweepReport:
     compose_built = [ref for ref in references if compose_built_by_doomed_project(ref)]
     if compose_built:
         _docker("image", "rm", *compose_built, check=False, timeout=120)
-        report.images += compose_built
-    if run_id is None:
-        # Cache images replaced by a rebuild: untagged, so no build will find them again. Not forced:
-        # one still used by a container (a running server) stays until a later sweep.
-        stale = [i["id"] for i in _list("image", f"label={CACHE_LABEL}=1", "dangling=true")]
-        for image in stale:
-            if _docker("image", "rm", image, check=False, timeout=120).returncode == 0:
-                report.images.append(image)
+        still_tagged = set(_docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split())
+        report.images += [ref for ref in compose_built if ref not in still_tagged]
+    report.images += _remove_unused_built_images()
     return report

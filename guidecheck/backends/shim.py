@@ -2,9 +2,10 @@
 
 The wrapper is invisible to the page: it execs the real CLI (the next ``docker`` on PATH) with the
 same arguments plus ``--label`` options on the commands that create containers, networks, volumes
-or images, so exit status, stdin, stdout and stderr are the real CLI's own. Compose is left alone:
-its resources are named after COMPOSE_PROJECT_NAME, which the session sets. When the page's
-environment has ``PAGE_ENV`` (docker.py), resources also get the page label with its value.
+or images, so exit status, stdin, stdout and stderr are the real CLI's own. Compose's resources are
+named after COMPOSE_PROJECT_NAME, which the session sets; only its builds get a name shared by every
+page and run. When the page's environment has ``PAGE_ENV`` (docker.py), containers, networks and
+volumes also get the page label with its value.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import shlex
 from pathlib import Path
 
-from .docker import PAGE_ENV, PAGE_LABEL
+from .docker import BUILD_PROJECT, PAGE_ENV, PAGE_LABEL
 from .images import CACHE_LABEL
 
 _LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -27,8 +28,11 @@ _TEMPLATE = r"""#!/usr/bin/env bash
 labels=(@LABELS@)
 # The page being run (set by the engine per page), so a page's leftovers can go when it ends.
 if [ -n "${@PAGE_ENV@:-}" ]; then labels+=(--label "@PAGE_LABEL@=$@PAGE_ENV@"); fi
-# Images also say they are not a cache image, whatever their base image says (see images.py).
-build_labels=("${labels[@]}" --label @CACHE_LABEL@=0)
+# Images get no run or page label, so that a rebuild of unchanged content is the same image whichever
+# page or run builds it: a tag that pages share (meshhook-guide/web:...) must not move under another
+# page's running stack, whose next `up` would recreate its containers. They say they are no cache image,
+# whatever their base image says (see images.py); once untagged, a sweep removes them (docker.py).
+build_labels=(--label @CACHE_LABEL@=0)
 
 self_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 real=
@@ -57,16 +61,30 @@ while [ "$i" -lt "$n" ]; do
     esac
 done
 
-at=-1  # insert the labels before args[at]
+at=-1  # insert these arguments before args[at]: the labels, unless a case below says otherwise
+inserted=("${labels[@]}")
 case ${args[i]-} in
     run|create) at=$((i + 1)) ;;
-    build) at=$((i + 1)); labels=("${build_labels[@]}") ;;
+    build) at=$((i + 1)); inserted=("${build_labels[@]}") ;;
     container)
         case ${args[i + 1]-} in run|create) at=$((i + 2)) ;; esac ;;
     network|volume)
         case ${args[i + 1]-} in create) at=$((i + 2)) ;; esac ;;
     image|builder)
-        case ${args[i + 1]-} in build) at=$((i + 2)); labels=("${build_labels[@]}") ;; esac ;;
+        case ${args[i + 1]-} in build) at=$((i + 2)); inserted=("${build_labels[@]}") ;; esac ;;
+    compose)
+        # Compose labels what it builds with the project's name: build under one name, for the same reason.
+        j=$((i + 1))
+        while [ "$j" -lt "$n" ]; do
+            case ${args[j]} in
+                -f|--file|-p|--project-name|--profile|--env-file|--project-directory|--ansi|--progress|--parallel)
+                    j=$((j + 2)) ;;
+                -*) j=$((j + 1)) ;;
+                *) break ;;
+            esac
+        done
+        # Right after `compose`: a --project-name of the page's own comes later and wins.
+        case ${args[j]-} in build) at=$((i + 1)); inserted=(--project-name @BUILD_PROJECT@) ;; esac ;;
     buildx)
         j=$((i + 1))
         while [ "$j" -lt "$n" ]; do
@@ -76,7 +94,7 @@ case ${args[i]-} in
                 *) break ;;
             esac
         done
-        case ${args[j]-} in build|b) at=$((j + 1)); labels=("${build_labels[@]}") ;; esac ;;
+        case ${args[j]-} in build|b) at=$((j + 1)); inserted=("${build_labels[@]}") ;; esac ;;
 esac
 
 # A named volume that `run`/`create` would create on the fly gets no labels: create it first, labelled.
@@ -113,7 +131,7 @@ mount_source() {  # type=volume,source=NAME,... -> NAME
 
 if [ "$at" -ge 0 ]; then
     case ${args[at - 1]} in run|create) label_named_volumes "$at" ;; esac
-    exec "$real" "${args[@]:0:at}" "${labels[@]}" "${args[@]:at}"
+    exec "$real" "${args[@]:0:at}" "${inserted[@]}" "${args[@]:at}"
 fi
 exec "$real" "$@"
 """
@@ -137,7 +155,8 @@ def write_docker_shim(bin_dir: str | os.PathLike[str], labels: dict[str, str]) -
     shim = directory / "docker"
     text = _TEMPLATE
     for name, value in (("@LABELS@", " ".join(options)), ("@PAGE_ENV@", PAGE_ENV),
-                        ("@PAGE_LABEL@", PAGE_LABEL), ("@CACHE_LABEL@", CACHE_LABEL)):
+                        ("@PAGE_LABEL@", PAGE_LABEL), ("@CACHE_LABEL@", CACHE_LABEL),
+                        ("@BUILD_PROJECT@", BUILD_PROJECT)):
         text = text.replace(name, value)
     tmp = shim.with_name(".docker.tmp")
     tmp.write_text(text)
