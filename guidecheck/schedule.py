@@ -42,9 +42,13 @@ class WaitingPagesApart(LoadFileScheduling):
     def __init__(self, config, log, waiting: set[str]) -> None:
         super().__init__(config, log)
         self.waiting = waiting
+        self.kept = None
 
     def _kept_for_waiting(self, node) -> bool:
-        return node is max(self.nodes, key=lambda each: int(each.gateway.id.removeprefix("gw")))
+        # Chosen once, when all workers are up: a worker that is done leaves self.nodes.
+        if self.kept is None:
+            self.kept = max(self.nodes, key=lambda each: int(each.gateway.id.removeprefix("gw")))
+        return node is self.kept
 
     def _assign_work_unit(self, node) -> None:
         waiting = [scope for scope in self.workqueue if scope in self.waiting]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from test_backend_interface import example_project, howto_files, verify
 
@@ -44,3 +45,19 @@ def test_without_such_a_page_there_is_a_worker_a_core(scratch_project):
     done = verify(project, "-n", "auto", "-v", "-v")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"created: {schedule.cores()}/{schedule.cores()} workers" in done.stdout
+
+
+class Worker:
+    def __init__(self, name: str) -> None:
+        self.gateway = SimpleNamespace(id=name)
+
+
+def test_the_kept_worker_stays_the_same_when_it_is_done():
+    # A worker that is done leaves the scheduler's nodes: the next highest must not become the kept one
+    # (it would then be shut down with work left for it).
+    scheduler = schedule.WaitingPagesApart.__new__(schedule.WaitingPagesApart)
+    workers = [Worker(f"gw{n}") for n in range(3)]
+    scheduler.assigned_work, scheduler.kept = {worker: {} for worker in workers}, None
+    assert scheduler._kept_for_waiting(workers[2])
+    del scheduler.assigned_work[workers[2]]
+    assert not scheduler._kept_for_waiting(workers[1])
