@@ -75,8 +75,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     if not config.stash.get(_waiter_key, False) or config.getvalue("dist") != "loadfile":
         return None  # xdist's own
     from . import schedule
-    return schedule.WaitingPagesApart(config, log, schedule.waiting_pages(Path(config.rootpath),
-                                                                          config.stash[_pages_key]))
+    waiting = schedule.waiting_pages(Path(config.rootpath), config.stash[_pages_key])
+    return schedule.WaitingPagesApart(config, log, waiting) if waiting else None
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -52,13 +52,13 @@ class WaitingPagesApart(LoadFileScheduling):
 
     def _assign_work_unit(self, node) -> None:
         waiting = [scope for scope in self.workqueue if scope in self.waiting]
+        others = [scope for scope in self.workqueue if scope not in self.waiting]
         if self._kept_for_waiting(node):
-            if not waiting:
+            if not waiting and len(self.nodes) > 1:
                 node.shutdown()
                 return
-            scope = waiting[0]
+            scope = (waiting or others)[0]
         else:
-            others = [scope for scope in self.workqueue if scope not in self.waiting]
             scope = (others or waiting)[0]
         work_unit = self.workqueue.pop(scope)
         self.assigned_work.setdefault(node, {})[scope] = work_unit
