@@ -116,8 +116,9 @@ def _remove_unused_built_images() -> list[str]:
 
     A build that changes what a tag names leaves the previous image untagged (new content, or the same
     content built with other labels: by the engine and by a page, or by Compose and by a plain build):
-    nothing can name it again, so it is garbage once no container runs it. Ours are those the shim or the engine labelled (``CACHE_LABEL``) and those Compose
-    built for a page or under ``BUILD_PROJECT``. Not forced, so one still in use stays for a later sweep.
+    nothing can name it again, so it is garbage once no container runs it. Ours are those the shim or
+    the engine labelled (``CACHE_LABEL``) and those Compose built for a page or under ``BUILD_PROJECT``.
+    Not forced, so one still in use stays for a later sweep.
     """
     def ours(labels: dict[str, str]) -> bool:
         project = labels.get(COMPOSE_PROJECT_LABEL, "")
