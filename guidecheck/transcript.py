@@ -23,7 +23,10 @@ REGEX_SUFFIX = " (re)"
 
 # Beyond this many differing lines on each side, aligning them costs more than it shows a reader.
 _ALIGN_LIMIT = 2000
-_DIFF_LINES_SHOWN = 200
+# A long diff keeps its head and its tail: where the output first differs, and where a failing command
+# says why (its last lines).
+_DIFF_HEAD_SHOWN = 100
+_DIFF_TAIL_SHOWN = 100
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -223,7 +226,7 @@ def diff(expected: list[str], actual: list[str], where: str,
                 continue
             out += ["-" + line for line in expected[i1:i2]]
             out += ["+" + line for line in actual[j1:j2]]
-    if len(out) > _DIFF_LINES_SHOWN + 2:
-        hidden = len(out) - _DIFF_LINES_SHOWN - 2
-        out = out[:_DIFF_LINES_SHOWN + 2] + [f"… {hidden} more lines of diff not shown"]
+    if len(out) > 2 + _DIFF_HEAD_SHOWN + _DIFF_TAIL_SHOWN:
+        hidden = len(out) - 2 - _DIFF_HEAD_SHOWN - _DIFF_TAIL_SHOWN
+        out = out[:2 + _DIFF_HEAD_SHOWN] + [f"… {hidden} lines of diff not shown …"] + out[-_DIFF_TAIL_SHOWN:]
     return "\n".join(out)
