@@ -64,19 +64,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # the user's count, as xdist reads it
     from . import schedule
-    if not schedule.waiting_pages(Path(config.rootpath), _selected_pages(config)):
-        return schedule.cores()
-    config.stash[_waiter_key] = True
-    return schedule.cores() + 1
+    config.stash[_waiting_key] = schedule.waiting_pages(Path(config.rootpath), _selected_pages(config))
+    return schedule.cores() + (1 if config.stash[_waiting_key] else 0)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    if not config.stash.get(_waiter_key, False) or config.getvalue("dist") != "loadfile":
+    # Of the waiting pages -n auto made a worker for, those this run kept (a shard keeps some pages).
+    root = Path(config.rootpath)
+    selected = {path.relative_to(root).as_posix() for path in config.stash[_pages_key]}
+    waiting = config.stash.get(_waiting_key, set()) & selected
+    if not waiting or config.getvalue("dist") != "loadfile":
         return None  # xdist's own
     from . import schedule
-    waiting = schedule.waiting_pages(Path(config.rootpath), config.stash[_pages_key])
-    return schedule.WaitingPagesApart(config, log, waiting) if waiting else None
+    return schedule.WaitingPagesApart(config, log, waiting)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -139,7 +140,7 @@ _context_key = pytest.StashKey[RunContext]()
 _shard_key = pytest.StashKey[set]()
 _pages_key = pytest.StashKey[list]()
 _report_key = pytest.StashKey[Report]()
-_waiter_key = pytest.StashKey[bool]()  # -n auto added a worker for the waiting pages
+_waiting_key = pytest.StashKey[set]()  # pages -n auto added a worker for (schedule.py)
 
 
 def _stop_on_sigterm() -> None:
