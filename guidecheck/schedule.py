@@ -17,7 +17,7 @@ from pathlib import Path
 from xdist.scheduler import LoadFileScheduling
 
 from .backends import registry
-from .blocks import Block, page_blocks
+from .blocks import Block, read_blocks
 
 
 def cores() -> int:
@@ -30,8 +30,8 @@ def waiting_pages(root: Path, pages: list[Path]) -> set[str]:
     waiting = set()
     for path in pages:
         page = path.relative_to(root).as_posix()
-        blocks = page_blocks(path.read_bytes().decode(errors="replace"), page)
-        if any(isinstance(block, Block) and not block.options.skip and block.needs & tiers for block in blocks):
+        if any(isinstance(block, Block) and not block.options.skip and block.needs & tiers
+               for block in read_blocks(path, page)):
             waiting.add(page)
     return waiting
 
